@@ -1,0 +1,51 @@
+# Two commands on a fresh machine:  make run   and   make test
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+export FLASK_APP := wsgi:app
+
+.PHONY: run install install-dev translations test test-sqlite test-postgresql bench i18n-extract clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt $(VENV)/.installed
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed translations
+
+install-dev: $(VENV)/.installed-dev translations
+	@if command -v npm >/dev/null 2>&1; then npm ci --silent --no-audit --no-fund; fi
+
+translations: $(VENV)/.installed
+	$(BIN)/pybabel compile -d portal/translations >/dev/null
+
+## make run: install, migrate, load demo data, serve http://127.0.0.1:5000 on SQLite
+run: install
+	$(BIN)/flask db upgrade
+	$(BIN)/flask demo load
+	@echo "Portal on http://127.0.0.1:5000 (e-mails are printed here)"
+	@trap 'kill 0' INT TERM EXIT; \
+	  $(BIN)/flask mail send-pending --loop --interval 2 & \
+	  $(BIN)/flask run --host 127.0.0.1 --port 5000
+
+## make test: install and run the whole suite (SQLite, then PostgreSQL, browser tests)
+test: install-dev
+	$(BIN)/python -m tests.run
+
+## make i18n-extract: refresh the catalogues after changing user-visible strings
+i18n-extract: $(VENV)/.installed
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o portal/translations/messages.pot .
+	$(BIN)/pybabel update --ignore-obsolete -i portal/translations/messages.pot -d portal/translations --no-fuzzy-matching
+
+bench: install-dev
+	$(BIN)/python -m bench.run
+
+clean:
+	rm -rf $(VENV) instance node_modules

@@ -1,0 +1,22 @@
+"""Helpers shared by every capability's forms."""
+from __future__ import annotations
+
+from flask import flash
+from flask_wtf import FlaskForm
+
+from portal.errors import DomainError
+
+
+def show_domain_error(form: FlaskForm, err: DomainError) -> None:
+    """Attach a service's refusal to the field it concerns, or to the whole form."""
+    field = getattr(form, err.field, None) if err.field else None
+    if field is not None:
+        field.errors = [*field.errors, str(err.message)]
+    else:
+        form.form_errors.append(str(err.message))
+        flash(str(err.message), "error")
+
+
+def status_for(form: FlaskForm) -> int:
+    """422 when a submitted form is shown again with errors, so clients and tests can tell."""
+    return 422 if form.errors else 200

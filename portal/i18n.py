@@ -1,0 +1,42 @@
+"""Language and time-zone selection, and the formatting helpers templates use."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Flask, current_app, request, session
+from flask_babel import Babel, format_date, format_datetime, format_time
+from flask_login import current_user
+
+PARIS = "Europe/Paris"
+
+
+def available_languages() -> list[str]:
+    return list(current_app.config["LANGUAGES"])
+
+
+def select_locale() -> str:
+    """Profile language, else the remembered choice, else Accept-Language, else French."""
+    languages = available_languages()
+    if current_user and current_user.is_authenticated:
+        preferred = getattr(current_user, "preferred_language", None)
+        if preferred in languages:
+            return preferred
+    chosen = session.get("lang")
+    if chosen in languages:
+        return chosen
+    return request.accept_languages.best_match(languages) or current_app.config[
+        "BABEL_DEFAULT_LOCALE"
+    ]
+
+
+def select_timezone() -> str:
+    return PARIS
+
+
+def init_i18n(app: Flask, babel: Babel) -> None:
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    app.jinja_env.filters["datetime"] = lambda value, fmt="medium": (
+        format_datetime(value, fmt) if isinstance(value, datetime) else ""
+    )
+    app.jinja_env.filters["date"] = lambda value, fmt="long": format_date(value, fmt) if value else ""
+    app.jinja_env.filters["time"] = lambda value, fmt="short": format_time(value, fmt) if value else ""

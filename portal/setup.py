@@ -1,0 +1,112 @@
+"""The register_* steps of create_app(), each small and independent."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask, request
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from portal.db import configure_sqlite_engine, sqlite_write_intent
+from portal.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def register_database(app: Flask) -> None:
+    uri = app.config.get("SQLALCHEMY_DATABASE_URI")
+    if not uri:
+        os.makedirs(app.instance_path, exist_ok=True)
+        uri = f"sqlite:///{Path(app.instance_path) / 'portal.sqlite3'}"
+    if uri.startswith("postgres://"):
+        uri = "postgresql://" + uri.removeprefix("postgres://")
+    if uri.startswith("postgresql://"):
+        uri = "postgresql+psycopg://" + uri.removeprefix("postgresql://")
+    app.config["SQLALCHEMY_DATABASE_URI"] = uri
+    import portal.models  # noqa: F401  (every table known to the metadata)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
+
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            configure_sqlite_engine(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
+
+    @app.before_request
+    def _declare_write_intent():
+        request.environ["portal.write_intent_token"] = sqlite_write_intent.set(
+            request.method not in SAFE_METHODS
+        )
+
+    @app.teardown_request
+    def _reset_write_intent(_exc):
+        token = request.environ.pop("portal.write_intent_token", None)
+        if token is not None:
+            sqlite_write_intent.reset(token)
+
+
+def register_extensions(app: Flask) -> None:
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.session_protection = "basic"
+    from flask_babel import lazy_gettext as _l
+
+    login_manager.login_message = _l("Connectez-vous pour accéder à cette page.")
+    login_manager.login_message_category = "info"
+    login_manager.needs_refresh_message = _l("Confirmez votre mot de passe pour continuer.")
+    login_manager.needs_refresh_message_category = "info"
+
+
+def register_i18n(app: Flask) -> None:
+    from portal.i18n import init_i18n
+
+    init_i18n(app, babel)
+
+
+def register_security(app: Flask) -> None:
+    from portal.security import init_security
+
+    init_security(app)
+
+
+def register_templates(app: Flask) -> None:
+    from portal.templating import init_templating
+
+    init_templating(app)
+
+
+def register_errors(app: Flask) -> None:
+    from portal.errors import init_error_handlers
+
+    init_error_handlers(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from portal.accounts.views import bp as accounts_bp
+    from portal.admin.views import bp as admin_bp
+    from portal.main.views import bp as main_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(admin_bp)
+
+
+def register_commands(app: Flask) -> None:
+    from portal.accounts.cli import users_cli
+    from portal.demo.cli import demo_cli
+    from portal.mail.cli import mail_cli
+
+    app.cli.add_command(users_cli)
+    app.cli.add_command(mail_cli)
+    app.cli.add_command(demo_cli)
+
+
+def register_proxy(app: Flask) -> None:
+    count = app.config.get("PROXY_COUNT", 0)
+    if count:
+        app.wsgi_app = ProxyFix(
+            app.wsgi_app, x_for=count, x_proto=count, x_host=count, x_port=count, x_prefix=count
+        )
