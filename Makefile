@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 export FLASK_APP := wsgi:app
 
-.PHONY: run install install-dev translations test test-sqlite test-postgresql bench i18n-extract clean
+.PHONY: run install install-dev translations test test-sqlite test-postgresql bench translations-sync clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,10 +39,9 @@ run: install
 test: install-dev
 	$(BIN)/python -m tests.run
 
-## make i18n-extract: refresh the catalogues after changing user-visible strings
-i18n-extract: $(VENV)/.installed
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o portal/translations/messages.pot .
-	$(BIN)/pybabel update --ignore-obsolete -i portal/translations/messages.pot -d portal/translations --no-fuzzy-matching
+## make translations-sync: refresh the catalogues after changing user-visible strings
+translations-sync: $(VENV)/.installed
+	$(BIN)/flask translations sync
 
 bench: install-dev
 	$(BIN)/python -m bench.run

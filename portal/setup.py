@@ -97,11 +97,13 @@ def register_blueprints(app: Flask) -> None:
 def register_commands(app: Flask) -> None:
     from portal.accounts.cli import users_cli
     from portal.demo.cli import demo_cli
+    from portal.i18n_cli import translations_cli
     from portal.mail.cli import mail_cli
 
     app.cli.add_command(users_cli)
     app.cli.add_command(mail_cli)
     app.cli.add_command(demo_cli)
+    app.cli.add_command(translations_cli)
 
 
 def register_proxy(app: Flask) -> None:
