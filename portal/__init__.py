@@ -6,8 +6,14 @@ from flask import Flask
 from config import BaseConfig, load_config
 
 
-def create_app(config: BaseConfig | str | None = None, **overrides) -> Flask:
-    """Application factory: configuration, extensions, blueprints, commands."""
+def create_app(
+    config: BaseConfig | str | None = None, *, instance_path: str | None = None, **overrides
+) -> Flask:
+    """Application factory: configuration, extensions, blueprints, commands.
+
+    ``instance_path`` replaces Flask's default instance folder (where the
+    default SQLite database lives); ``overrides`` are configuration values.
+    """
     from portal.setup import (
         register_blueprints,
         register_commands,
@@ -23,6 +29,7 @@ def create_app(config: BaseConfig | str | None = None, **overrides) -> Flask:
     app = Flask(
         __name__,
         instance_relative_config=True,
+        instance_path=instance_path,
         template_folder="../templates",
         static_folder="../static",
     )

@@ -1,13 +1,15 @@
 """Language and time-zone selection, and the formatting helpers templates use."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
-from flask import Flask, current_app, request, session
-from flask_babel import Babel, format_date, format_datetime, format_time
+from flask import Flask, current_app, has_request_context, request, session
+from flask_babel import Babel, format_date, format_datetime, format_time, gettext
 from flask_login import current_user
 
 PARIS = "Europe/Paris"
+PARIS_TZ = ZoneInfo(PARIS)
 
 
 def available_languages() -> list[str]:
@@ -16,6 +18,8 @@ def available_languages() -> list[str]:
 
 def select_locale() -> str:
     """Profile language, else the remembered choice, else Accept-Language, else French."""
+    if not has_request_context():  # a CLI command or the mail sender
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     languages = available_languages()
     if current_user and current_user.is_authenticated:
         preferred = getattr(current_user, "preferred_language", None)
@@ -40,3 +44,16 @@ def init_i18n(app: Flask, babel: Babel) -> None:
     )
     app.jinja_env.filters["date"] = lambda value, fmt="long": format_date(value, fmt) if value else ""
     app.jinja_env.filters["time"] = lambda value, fmt="short": format_time(value, fmt) if value else ""
+    app.jinja_env.filters["paris_date_iso"] = lambda value: value.astimezone(PARIS_TZ).date().isoformat()
+    app.jinja_env.filters["duration"] = format_duration
+
+
+def format_duration(value: timedelta) -> str:
+    """1 h, 1 h 30, 45 min — the way French timetables write it (and English ones read fine)."""
+    minutes = int(value.total_seconds() // 60)
+    hours, minutes = divmod(minutes, 60)
+    if hours and minutes:
+        return gettext("%(hours)s h %(minutes)02d", hours=hours, minutes=minutes)
+    if hours:
+        return gettext("%(hours)s h", hours=hours)
+    return gettext("%(minutes)s min", minutes=minutes)

@@ -93,6 +93,14 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(accounts_bp)
     app.register_blueprint(admin_bp)
 
+    from portal.spaces.admin_views import bp as spaces_admin_bp
+    from portal.spaces.staff_views import bp as spaces_staff_bp
+    from portal.spaces.views import bp as spaces_bp
+
+    app.register_blueprint(spaces_bp)
+    app.register_blueprint(spaces_staff_bp)
+    app.register_blueprint(spaces_admin_bp)
+
 
 def register_commands(app: Flask) -> None:
     from portal.accounts.cli import users_cli
@@ -104,6 +112,10 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(mail_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(translations_cli)
+
+    from portal.spaces.cli import bookings_cli
+
+    app.cli.add_command(bookings_cli)
 
 
 def register_proxy(app: Flask) -> None:

@@ -171,3 +171,9 @@ def pytest_report_header(config):
     url = os.environ.get("TEST_DATABASE_URL", "")
     return [f"database: {'PostgreSQL' if url.startswith('postgres') else 'SQLite'}",
             f"chromium: {'yes' if shutil.which('chromium') or os.path.exists(support.CHROMIUM) else 'no'}"]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _isolated_test_clients(app):
+    """app.test_client() gives clients whose requests each get their own app context."""
+    app.test_client_class = support.IsolatedClient

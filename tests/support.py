@@ -1,6 +1,8 @@
 """Helpers shared by the tests: databases, an SMTP server on loopback, a live server."""
 from __future__ import annotations
 
+import contextvars
+import html
 import os
 import re
 import secrets
@@ -9,7 +11,9 @@ import threading
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage
+from urllib.parse import urlsplit
 
+from flask.testing import FlaskClient
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
@@ -119,6 +123,21 @@ def first_link(message: EmailMessage, path_fragment: str) -> str:
     raise AssertionError(f"no link containing {path_fragment!r} in {text_body(message)!r}")
 
 
+def link_path(url: str) -> str:
+    """The path of an e-mailed absolute link, for the test client."""
+    parts = urlsplit(url)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def page(response) -> str:
+    """A response's text with HTML entities decoded, for looking for messages."""
+    return html.unescape(response.get_data(as_text=True))
+
+
+def without_csrf(text_: str) -> str:
+    return re.sub(r'(name="csrf_token"[^>]*value=")[^"]*"', r'\1"', text_)
+
+
 class SmtpServer:
     def __init__(self):
         from aiosmtpd.controller import Controller
@@ -154,3 +173,18 @@ class LiveServer:
     def stop(self):
         self.server.shutdown()
         self.thread.join(timeout=5)
+
+
+# --- a test client whose requests do not share the test's app context ----------
+
+
+class IsolatedClient(FlaskClient):
+    """Runs each request in an empty context, as a real server does.
+
+    Otherwise a request reuses the app context the test pushed, and with it
+    ``g`` (Flask-Login's current user, Flask-Babel's locale) and the test's
+    database session, carried over from one request to the next.
+    """
+
+    def open(self, *args, **kwargs):
+        return contextvars.Context().run(super().open, *args, **kwargs)

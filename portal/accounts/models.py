@@ -30,6 +30,8 @@ class User(UserMixin, TimestampMixin, db.Model):
     email_confirmed_at: Mapped[datetime | None]
     active: Mapped[bool] = mapped_column(default=True)
     last_login_at: Mapped[datetime | None]
+    # The secret of the personal calendar-feed URL, shown on "my bookings" (revocable, regenerable).
+    calendar_token: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     role_links: Mapped[list[UserRole]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
@@ -101,3 +103,22 @@ class UserSession(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     user: Mapped[User] = relationship(back_populates="sessions")
+
+
+class ApiToken(db.Model):
+    """A personal API token (Authorization: Bearer …), stored hashed and shown once."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(80))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(12))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship()
+
+    __table_args__ = (CheckConstraint("length(name) > 0", name="name_not_empty"),)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, SelectMultipleField
+from wtforms import HiddenField, SelectChoice, SelectMultipleField
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.accounts.models import Role
@@ -22,7 +22,7 @@ class MultiCheckboxField(SelectMultipleField):
 
 class RolesForm(FlaskForm):
     roles = MultiCheckboxField(
-        _l("Rôles"), choices=[(role.value, label) for role, label in ROLE_LABELS.items()]
+        _l("Rôles"), choices=[SelectChoice(role.value, label) for role, label in ROLE_LABELS.items()]
     )
 
 

@@ -45,7 +45,7 @@ def update_roles(user_id: int):
     form = RolesForm()
     if form.validate_on_submit():
         try:
-            accounts.set_roles(current_user, user, {Role(value) for value in form.roles.data}, now=utcnow())
+            accounts.set_roles(current_user, user, {Role(value) for value in form.roles.data or ()}, now=utcnow())
         except DomainError as err:
             db.session.rollback()
             flash(str(err.message), "error")

@@ -33,4 +33,7 @@ def load_demo(*, now: datetime) -> list[str]:
             user.role_links.append(UserRole(role=role, granted_at=now))
         lines.append(f"demo user {email} / {password} ({', '.join(sorted(r.value for r in roles))})")
     db.session.flush()
+    from portal.spaces.demo import load_demo_spaces
+
+    lines.extend(load_demo_spaces())
     return lines

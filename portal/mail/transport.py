@@ -27,7 +27,6 @@ def build_message(message: OutboxMessage, sender: str) -> EmailMessage:
     email["Subject"] = message.subject
     email["Date"] = formatdate(localtime=False)
     email["Message-ID"] = make_msgid(idstring=f"outbox-{message.id}", domain="chrysalides.portal")
-    email["Content-Language"] = message.language
     email["Auto-Submitted"] = "auto-generated"
     email.set_content(message.body_text)
     if message.body_html:
@@ -40,6 +39,8 @@ def build_message(message: OutboxMessage, sender: str) -> EmailMessage:
             subtype=subtype.split(";")[0],
             filename=attachment["filename"],
         )
+    # After the body: set_content() drops any Content-* header set before it.
+    email["Content-Language"] = message.language
     return email
 
 

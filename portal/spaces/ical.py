@@ -1,0 +1,67 @@
+"""iCalendar (RFC 5545) for bookings: pure functions returning bytes."""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+
+from icalendar import Calendar, Event
+
+from portal.spaces.models import Booking, BookingStatus
+from portal.timeutil import to_paris
+
+PRODID = "-//PTCE Vivre Les Mureaux//Portail des Chrysalides//FR"
+STATUS = {
+    BookingStatus.CONFIRMED: "CONFIRMED",
+    BookingStatus.PENDING: "TENTATIVE",
+}
+
+
+def booking_uid(booking: Booking) -> str:
+    return f"booking-{booking.id}@chrysalides-portal"
+
+
+def new_calendar(name: str) -> Calendar:
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", "PUBLISH")
+    calendar.add("x-wr-calname", name)
+    calendar.add("x-wr-timezone", "Europe/Paris")
+    return calendar
+
+
+def booking_event(booking: Booking, *, summary: str, location: str, url: str | None) -> Event:
+    event = Event()
+    event.add("uid", booking_uid(booking))
+    event.add("dtstamp", booking.updated_at)
+    event.add("last-modified", booking.updated_at)
+    event.add("created", booking.created_at)
+    event.add("sequence", booking.sequence)
+    event.add("dtstart", to_paris(booking.starts_at))
+    event.add("dtend", to_paris(booking.ends_at))
+    event.add("summary", summary)
+    event.add("location", location)
+    event.add("status", STATUS.get(booking.status, "CANCELLED"))
+    event.add("transp", "OPAQUE")
+    if url:
+        event.add("url", url)
+    return event
+
+
+def bookings_calendar(
+    bookings: Iterable[Booking],
+    *,
+    name: str,
+    describe: Callable[[Booking], tuple[str, str, str | None]],
+) -> bytes:
+    """``describe(booking)`` returns (summary, location, url) in the reader's language."""
+    calendar = new_calendar(name)
+    for booking in bookings:
+        summary, location, url = describe(booking)
+        calendar.add_component(booking_event(booking, summary=summary, location=location, url=url))
+    calendar.add_missing_timezones()
+    return calendar.to_ical()
+
+
+

@@ -1,0 +1,1 @@
+"""Booking rules, split by concern: queries, availability, bookings, recurrence, staff."""

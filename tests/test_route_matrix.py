@@ -1,0 +1,140 @@
+"""Every route × every role → the answer we expect.
+
+How to add a route: add one line to EXPECTED, keyed by (METHOD, rule exactly as
+Flask writes it, e.g. "/reservations/<int:booking_id>"), with one expectation per
+column, in ROLES order: a status (200, 400, 403, 405, 422...) or a redirect to
+an endpoint (LOGIN, HOME, or Redirect("spaces.show_booking")). POST, PUT, PATCH
+and DELETE requests carry an empty form. A new URL parameter name also needs a
+sample value in PARAMETERS of tests/route_samples.py. A line whose method the
+rule does not accept must expect 405 everywhere (a GET must not log you out).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import pytest
+
+from tests.route_samples import STATE_CHANGING_METHODS, Samples, routes, sample_url
+
+ROLES = ("anonymous", "member", "organiser", "staff", "admin")
+ROLE_SETS = {
+    "member": ("member",),
+    "organiser": ("member", "organiser"),
+    "staff": ("member", "staff"),
+    "admin": ("member", "admin"),
+}
+
+
+@dataclass(frozen=True)
+class Redirect:
+    endpoint: str
+
+    def __repr__(self) -> str:
+        return f"Redirect({self.endpoint})"
+
+
+LOGIN = Redirect("accounts.login")
+HOME = Redirect("main.home")
+PROFILE = Redirect("accounts.profile")
+SHOW_USER = Redirect("admin.show_user")
+
+EXPECTED = {
+    # (method, rule):                                  (anonymous, member, organiser, staff, admin)
+    ("GET", "/"):                                       (200, 200, 200, 200, 200),
+    ("POST", "/"):                                      (405, 405, 405, 405, 405),
+    ("GET", "/healthz"):                                (200, 200, 200, 200, 200),
+    ("GET", "/accessibilite"):                          (200, 200, 200, 200, 200),
+    ("GET", "/confidentialite"):                        (200, 200, 200, 200, 200),
+    ("POST", "/langue"):                                (HOME, HOME, HOME, HOME, HOME),
+    ("GET", "/langue"):                                 (405, 405, 405, 405, 405),
+    # accounts
+    ("GET", "/inscription"):                            (200, HOME, HOME, HOME, HOME),
+    ("POST", "/inscription"):                           (422, HOME, HOME, HOME, HOME),
+    ("GET", "/inscription/verifiez-vos-e-mails"):       (200, 200, 200, 200, 200),
+    ("GET", "/confirmer/<token>"):                      (400, 400, 400, 400, 400),
+    ("POST", "/confirmer/<token>"):                     (400, 400, 400, 400, 400),
+    ("GET", "/connexion"):                              (200, HOME, HOME, HOME, HOME),
+    ("POST", "/connexion"):                             (422, HOME, HOME, HOME, HOME),
+    ("POST", "/deconnexion"):                           (LOGIN, HOME, HOME, HOME, HOME),
+    ("GET", "/deconnexion"):                            (405, 405, 405, 405, 405),
+    ("GET", "/mot-de-passe-oublie"):                    (200, 200, 200, 200, 200),
+    ("POST", "/mot-de-passe-oublie"):                   (422, 422, 422, 422, 422),
+    ("GET", "/reinitialiser/<token>"):                  (400, 400, 400, 400, 400),
+    ("POST", "/reinitialiser/<token>"):                 (400, 400, 400, 400, 400),
+    ("GET", "/compte"):                                 (LOGIN, 200, 200, 200, 200),
+    # An empty POST carries no fields at all: Flask-WTF then fills the form from
+    # the current profile, which is saved unchanged.
+    ("POST", "/compte"):                                (LOGIN, PROFILE, PROFILE, PROFILE, PROFILE),
+    ("GET", "/compte/mot-de-passe"):                    (LOGIN, 200, 200, 200, 200),
+    ("POST", "/compte/mot-de-passe"):                   (LOGIN, 422, 422, 422, 422),
+    ("GET", "/compte/e-mail"):                          (LOGIN, 200, 200, 200, 200),
+    ("POST", "/compte/e-mail"):                         (LOGIN, 422, 422, 422, 422),
+    ("GET", "/compte/e-mail/confirmer/<token>"):        (400, 400, 400, 400, 400),
+    ("POST", "/compte/e-mail/confirmer/<token>"):       (400, 400, 400, 400, 400),
+    # admin
+    ("GET", "/admin/utilisateurs"):                     (LOGIN, 403, 403, 403, 200),
+    ("GET", "/admin/utilisateurs/<int:user_id>"):       (LOGIN, 403, 403, 403, 200),
+    ("POST", "/admin/utilisateurs/<int:user_id>/roles"):      (LOGIN, 403, 403, 403, SHOW_USER),
+    ("GET", "/admin/utilisateurs/<int:user_id>/roles"):       (405, 405, 405, 405, 405),
+    ("POST", "/admin/utilisateurs/<int:user_id>/activation"): (LOGIN, 403, 403, 403, SHOW_USER),
+    ("GET", "/admin/utilisateurs/<int:user_id>/activation"):  (405, 405, 405, 405, 405),
+}
+
+CASES = [
+    pytest.param(method, rule, role, id=f"{method} {rule} as {role}")
+    for (method, rule) in EXPECTED
+    for role in ROLES
+]
+
+
+def _rule(app, rule_text: str):
+    for _method, rule in routes(app):
+        if rule.rule == rule_text:
+            return rule
+    pytest.fail(f"EXPECTED names {rule_text!r}, which is not a route of the app")
+
+
+def _login_as(role: str, make_user, auth) -> None:
+    if role == "anonymous":
+        return
+    response = auth.login(make_user(roles=ROLE_SETS[role]))
+    assert response.status_code == 302 and urlsplit(response.location).path == "/", (
+        f"could not log in as {role}: {response.status_code}"
+    )
+
+
+@pytest.mark.parametrize(("method", "rule_text", "role"), CASES)
+def test_route_answers_each_role_as_the_table_says(app, client, auth, make_user, method, rule_text, role):
+    expected = EXPECTED[(method, rule_text)][ROLES.index(role)]
+    url = sample_url(_rule(app, rule_text), Samples(make_user))
+    _login_as(role, make_user, auth)
+
+    response = client.open(url, method=method, data={} if method in STATE_CHANGING_METHODS else None)
+
+    assert response.status_code != 500, f"{method} {url} as {role} crashed"
+    if isinstance(expected, Redirect):
+        assert response.status_code in (302, 303), (
+            f"{method} {url} as {role}: {response.status_code}, expected a redirect to {expected.endpoint}"
+        )
+        endpoint, _args = app.url_map.bind("localhost").match(urlsplit(response.location).path, method="GET")
+        assert endpoint == expected.endpoint, f"{method} {url} as {role} redirected to {response.location}"
+    else:
+        assert response.status_code == expected, f"{method} {url} as {role}: {response.status_code}"
+
+
+def test_every_route_has_a_line_in_the_table(app):
+    missing = [f'    ("{method}", "{rule.rule}"): (...),' for method, rule in routes(app)
+               if (method, rule.rule) not in EXPECTED]
+    assert not missing, "Routes without expectations; add them to EXPECTED:\n" + "\n".join(missing)
+
+
+def test_every_line_of_the_table_is_a_route_and_says_something_for_each_role(app):
+    served = {(method, rule.rule) for method, rule in routes(app)}
+    rules = {rule for _method, rule in served}
+    for (method, rule), row in EXPECTED.items():
+        assert len(row) == len(ROLES), f"{method} {rule}: one expectation per role in {ROLES}"
+        assert 500 not in row, f"{method} {rule}: no route may be expected to crash"
+        if (method, rule) not in served:
+            assert rule in rules, f"{method} {rule}: no such route any more; remove the line"
+            assert row == (405,) * len(ROLES), f"{method} {rule}: the rule refuses {method}, expect 405"
