@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import UTC
 import time
 
 from flask import Flask, render_template, request
@@ -61,14 +62,28 @@ def render_error(status: int, detail: str | None = None, retry_after: int | None
 
 
 def init_error_handlers(app: Flask) -> None:
+    from portal.api.problems import is_api_request, problem, validation_errors
+
     @app.errorhandler(CSRFError)
     def _csrf_error(err):
         db.session.rollback()
+        if is_api_request():
+            return problem(400, _l("Le formulaire a expiré ou n'est pas valide. Rechargez la page et réessayez."))
         return render_error(400, _l("Le formulaire a expiré ou n'est pas valide. Rechargez la page et réessayez."))
 
     @app.errorhandler(DomainError)
     def _domain_error(err: DomainError):
         db.session.rollback()
+        if is_api_request():
+            extra = {}
+            suggestions = getattr(err, "suggestions", None)
+            if suggestions is not None:
+                extra["suggestions"] = [
+                    {"space_id": s.space_id, "space_name": s.space_name,
+                     "starts_at": s.starts_at.astimezone(UTC).isoformat(),
+                     "ends_at": s.ends_at.astimezone(UTC).isoformat()} for s in suggestions]
+            errors = {err.field: [str(err.message)]} if err.field else None
+            return problem(err.status_code, str(err.message), errors=errors, **extra)
         status = err.status_code if err.status_code in ERROR_TEXTS else 400
         return render_error(status, str(err.message) if status not in (403, 404) else None)
 
@@ -80,6 +95,13 @@ def init_error_handlers(app: Flask) -> None:
         retry_after = None
         if err.code == 429:
             retry_after = _retry_after_seconds()
+        if is_api_request():
+            response = problem(err.code, errors=validation_errors(getattr(err, "data", None)))
+            if retry_after:
+                response.headers["Retry-After"] = str(retry_after)
+            if err.code == 405 and getattr(err, "valid_methods", None):
+                response.headers["Allow"] = ", ".join(err.valid_methods)
+            return response
         body, status = render_error(err.code if err.code in ERROR_TEXTS else 500, retry_after=retry_after)
         response = app.make_response((body, status))
         if err.code == 405 and hasattr(err, "valid_methods") and err.valid_methods:
@@ -92,6 +114,8 @@ def init_error_handlers(app: Flask) -> None:
     def _unexpected(err: Exception):
         log.exception("unhandled error on %s %s", request.method, request.path)
         db.session.rollback()
+        if is_api_request():
+            return problem(500)
         return render_error(500)
 
 

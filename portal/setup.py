@@ -101,14 +101,43 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(spaces_staff_bp)
     app.register_blueprint(spaces_admin_bp)
 
+    register_api(app)
+
+
+def register_api(app: Flask) -> None:
+    from portal.api import api
+    from portal.api.auth import user_from_request
+    from portal.api.docs import bp as api_docs_bp
+    from portal.api.guard import check_session_csrf
+    from portal.spaces.api import bp as spaces_api_bp
+
+    app.config.update(
+        API_TITLE="Portail des Chrysalides",
+        API_VERSION="v1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/api/v1",
+        OPENAPI_JSON_PATH="openapi.json",
+    )
+    api.init_app(app, spec_kwargs={"components": {"securitySchemes": {
+        "bearer": {"type": "http", "scheme": "bearer", "description": "Jeton personnel créé sur la page « Mon compte »"},
+        "session": {"type": "apiKey", "in": "cookie", "name": "session"},
+    }}, "security": [{"bearer": []}, {"session": []}]})
+    login_manager.request_loader(user_from_request)
+    for blueprint in (spaces_api_bp,):
+        csrf.exempt(blueprint)
+        blueprint.before_request(check_session_csrf)
+        api.register_blueprint(blueprint)
+    app.register_blueprint(api_docs_bp)
+
 
 def register_commands(app: Flask) -> None:
-    from portal.accounts.cli import users_cli
+    from portal.accounts.cli import tokens_cli, users_cli
     from portal.demo.cli import demo_cli
     from portal.i18n_cli import translations_cli
     from portal.mail.cli import mail_cli
 
     app.cli.add_command(users_cli)
+    app.cli.add_command(tokens_cli)
     app.cli.add_command(mail_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(translations_cli)

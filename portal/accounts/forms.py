@@ -101,3 +101,15 @@ class ChangeEmailForm(FlaskForm):
         validators=[DataRequired(_l("Saisissez votre mot de passe actuel.")), Length(max=PASSWORD_MAX)],
         render_kw={"autocomplete": "current-password"},
     )
+
+
+class ApiTokenForm(FlaskForm):
+    name = StringField(
+        _l("Nom du jeton"),
+        validators=[DataRequired(_l("Donnez un nom au jeton, par exemple le site qui l'utilisera.")), Length(max=80)],
+        description=_l("Pour vous souvenir de ce qui l'utilise, par exemple « site de l'association »."),
+    )
+
+
+class RevokeForm(FlaskForm):
+    """A confirmation button (CSRF only)."""

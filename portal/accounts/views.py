@@ -14,6 +14,8 @@ from portal.accounts.forms import (
     ProfileForm,
     ResetPasswordForm,
     SignupForm,
+    ApiTokenForm,
+    RevokeForm,
 )
 from portal.db import utcnow
 from portal.errors import DomainError
@@ -236,6 +238,37 @@ def confirm_email_change(token: str):
     db.session.commit()
     flash(_("Votre nouvelle adresse e-mail est enregistrée."), "success")
     return redirect(url_for("accounts.profile" if current_user.is_authenticated else "accounts.login"))
+
+
+@bp.route("/compte/jetons", methods=["GET", "POST"])
+@login_required
+def api_tokens():
+    from portal.api import auth as api_auth
+
+    form = ApiTokenForm()
+    secret = None
+    if form.validate_on_submit():
+        try:
+            _token, secret = api_auth.create_token(current_user, form.name.data, now=utcnow())
+        except DomainError as err:
+            show_domain_error(form, err)
+        else:
+            db.session.commit()
+            form = ApiTokenForm(formdata=None)
+    return render_template("accounts/api_tokens.html", form=form, secret=secret, revoke_form=RevokeForm(),
+                           tokens=api_auth.tokens_of(current_user)), status_for(form)
+
+
+@bp.post("/compte/jetons/<int:token_id>/revoquer")
+@login_required
+def revoke_api_token(token_id: int):
+    from portal.api import auth as api_auth
+
+    if RevokeForm().validate_on_submit():
+        api_auth.revoke_token(current_user, token_id, now=utcnow())
+        db.session.commit()
+        flash(_("Le jeton est révoqué : il ne fonctionne plus."), "success")
+    return redirect(url_for("accounts.api_tokens"), 303)
 
 
 def _current_language() -> str:

@@ -129,7 +129,7 @@ def create_booking(
             notifications.booking_created(booking, now=now)
         return booking
     raise BookingConflict(
-        _l("Ce créneau vient d'être pris. Voici d'autres possibilités."),
+        _l("Ce créneau est déjà pris. Voici d'autres possibilités."),
         suggestions=suggest_alternatives(actor, space, starts_at, ends_at, now),
     )
 
@@ -275,3 +275,18 @@ def check_in(actor: User, booking: Booking, *, now: datetime) -> None:
     if booking.checked_in_at is None:
         booking.checked_in_at = now
         db.session.flush()
+
+
+def search_bookings(*, space_id: int | None, day, user_id: int | None, limit: int = 500) -> list[Booking]:
+    """Staff search: by space, Paris day and person."""
+    from portal.timeutil import paris_day_bounds
+
+    query = select(Booking).options(joinedload(Booking.resource).joinedload(Resource.space)).join(Resource)
+    if space_id:
+        query = query.where(Resource.space_id == space_id)
+    if day:
+        start, end = paris_day_bounds(day)
+        query = query.where(Booking.starts_at < end, Booking.ends_at > start)
+    if user_id:
+        query = query.where(Booking.user_id == user_id)
+    return list(db.session.scalars(query.order_by(Booking.starts_at).limit(limit)))
