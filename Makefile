@@ -43,7 +43,9 @@ test: install-dev
 translations-sync: $(VENV)/.installed
 	$(BIN)/flask translations sync
 
+## make bench: load the portal and a bare Flask ceiling with wrk; writes bench/RESULTS.md
 bench: install-dev
+	@command -v wrk >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(BIN)/python -m bench.run
 
 clean:

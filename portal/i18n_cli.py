@@ -29,7 +29,8 @@ def sync_command() -> None:
     pot = TRANSLATIONS / "messages.pot"
     pybabel = CommandLineInterface()
     pybabel.run(["pybabel", "extract", "-F", str(ROOT / "babel.cfg"), "-k", "_l", "-k", "lazy_gettext",
-                 "--no-location", "--sort-output", "-o", str(pot), str(ROOT)])
+                 "--no-location", "--sort-output", "--ignore-dirs", ".* node_modules __pycache__",
+                 "-o", str(pot), str(ROOT)])
     pybabel.run(["pybabel", "-q", "update", "-i", str(pot), "-d", str(TRANSLATIONS), "--no-fuzzy-matching",
                  "--ignore-obsolete"])
     path = catalogue_path(SOURCE_LANGUAGE)

@@ -125,7 +125,9 @@ def register_api(app: Flask) -> None:
     login_manager.request_loader(user_from_request)
     for blueprint in (spaces_api_bp,):
         csrf.exempt(blueprint)
-        blueprint.before_request(check_session_csrf)
+        # Registered on this app, not on the shared blueprint: Flask refuses
+        # set-up calls on a blueprint once registered, so a second app failed.
+        app.before_request_funcs.setdefault(blueprint.name, []).append(check_session_csrf)
         api.register_blueprint(blueprint)
     app.register_blueprint(api_docs_bp)
 

@@ -1,17 +1,18 @@
 """Sample values for URL parameters, shared by the route matrix and the CSRF test.
 
-A route with a new parameter name (``<int:booking_id>``...) needs one entry in
-PARAMETERS: a function that receives the test's Samples and returns a value.
-Objects are created on first use, so a test only makes what its route needs.
+A route with a new parameter name (``<int:event_id>``...) needs one entry in
+PARAMETERS: a function that receives the test's Samples and returns a value
+(add a method to Samples when the value is an object to create).
 """
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from datetime import time, timedelta
 
 import pytest
 from werkzeug.routing import Rule
 
-# Passes the URL converter but fails the signature check: the view must say 400.
+# Passes the URL converter but matches nothing: a signed link says 400, a feed 404.
 INVALID_TOKEN = "pas-un-jeton-valide"
 
 IGNORED_METHODS = frozenset({"HEAD", "OPTIONS"})
@@ -19,7 +20,11 @@ STATE_CHANGING_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
 class Samples:
-    """The objects URL parameters point to, made on demand with the test's factories."""
+    """The objects URL parameters point to, made on first use through the services.
+
+    They belong to somebody other than the person making the request, so the
+    answers show who may see or change another person's things.
+    """
 
     def __init__(self, make_user):
         self._make_user = make_user
@@ -31,13 +36,76 @@ class Samples:
         return self._cache[key]
 
     def user(self):
-        """Somebody else's account: what an admin page or action is about."""
         return self._once("user", lambda: self._make_user(name="Camille Exemple", roles=("member",)))
+
+    def space(self):
+        """A meeting room any member may book, open every day."""
+
+        def make():
+            from portal.extensions import db
+            from portal.spaces.services.admin import save_space
+
+            data = {"slug": "salle-exemple", "name": "Salle exemple", "kind": "meeting_room", "capacity": 8,
+                    "bookable_by": "members", "slot_mode": "grid", "requires_approval": False, "active": True}
+            space = save_space(None, data, [(time(8, 0), time(20, 0))] * 7)
+            db.session.commit()
+            return space
+
+        return self._once("space", make)
+
+    def booking(self):
+        """Tomorrow 10:00-11:00 (Paris) in the sample room, held by the sample user."""
+
+        def make():
+            from portal.db import utcnow
+            from portal.extensions import db
+            from portal.spaces.services.bookings import create_booking
+            from portal.timeutil import paris_to_utc, paris_today
+
+            now = utcnow()
+            day = paris_today(now) + timedelta(days=1)
+            booking = create_booking(self.user(), space_id=self.space().id, starts_at=paris_to_utc(day, time(10)),
+                                     ends_at=paris_to_utc(day, time(11)), now=now, notify=False)
+            db.session.commit()
+            return booking
+
+        return self._once("booking", make)
+
+    def closure(self):
+        def make():
+            from portal.db import utcnow
+            from portal.extensions import db
+            from portal.spaces.services.admin import add_closure
+            from portal.timeutil import paris_today
+
+            day = paris_today(utcnow()) + timedelta(days=10)
+            closure = add_closure(space_id=None, starts_on=day, ends_on=day, reason="Inventaire")
+            db.session.commit()
+            return closure
+
+        return self._once("closure", make)
+
+    def api_token(self):
+        def make():
+            from portal.api.auth import create_token
+            from portal.db import utcnow
+            from portal.extensions import db
+
+            token, _secret = create_token(self.user(), "Site du collectif", now=utcnow())
+            db.session.commit()
+            return token
+
+        return self._once("api_token", make)
 
 
 PARAMETERS: dict[str, Callable[[Samples], object]] = {
     "user_id": lambda samples: samples.user().id,
     "token": lambda samples: INVALID_TOKEN,
+    "space_id": lambda samples: samples.space().id,
+    "booking_id": lambda samples: samples.booking().id,
+    "closure_id": lambda samples: samples.closure().id,
+    "token_id": lambda samples: samples.api_token().id,
+    "qr_token": lambda samples: samples.space().resources[0].qr_token,
 }
 
 

@@ -3,13 +3,19 @@
 The routes come from the URL map, so a new POST route is covered the day it is
 added. /healthz is decorated with csrf.exempt but only answers GET, so it is
 not state-changing and needs no entry in EXEMPT.
+
+The JSON API (/api/...) is exempt from Flask-WTF's form check as a blueprint
+and runs its own (portal.api.guard): a request authenticated by the session
+cookie must send the token in X-CSRFToken; a bearer token is not sent by the
+browser on its own, so it needs none; a request with no credentials is 401.
 """
 from __future__ import annotations
 
 import re
+from datetime import time, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from tests.conftest import make_app
 from tests.route_samples import STATE_CHANGING_METHODS, Samples, routes, sample_url
@@ -20,6 +26,7 @@ EXEMPT: dict[tuple[str, str], str] = {}
 
 PASSWORD = "correct horse battery staple"  # make_user's default
 CSRF_REFUSAL = "Le formulaire a expiré"  # start of the CSRF error page's text (French, escaped apostrophe after)
+API_PREFIX = "/api/"
 TOKEN_INPUT = re.compile(r'<input\b[^>]*\bname="csrf_token"[^>]*>')
 TOKEN_VALUE = re.compile(r'\bvalue="([^"]+)"')
 
@@ -49,7 +56,18 @@ def login(client, user) -> None:
 
 
 def is_csrf_refusal(response) -> bool:
-    return response.status_code == 400 and CSRF_REFUSAL in response.get_data(as_text=True)
+    if response.status_code != 400:
+        return False
+    if response.mimetype == "application/problem+json":
+        return "CSRF" in response.get_json(force=True)["detail"]
+    return CSRF_REFUSAL in response.get_data(as_text=True)
+
+
+def is_refused(response, rule, *, logged_in: bool) -> bool:
+    if is_csrf_refusal(response):
+        return True
+    # Without a session or a bearer token the API has no credentials a forger could ride on.
+    return not logged_in and rule.rule.startswith(API_PREFIX) and response.status_code == 401
 
 
 def reload(db, model, pk):
@@ -79,9 +97,14 @@ def test_the_app_has_state_changing_routes_to_check(csrf_app):
 @pytest.mark.parametrize("token", ["missing", "forged", "from another session"])
 def test_every_state_changing_route_refuses_a_request_without_a_valid_token(csrf_app, db, make_user, who, token):
     from portal.accounts.models import Role, User
+    from portal.spaces.models import Booking, BookingStatus
 
     samples = Samples(make_user)
     subject = samples.user()
+    targets = [(method, rule, sample_url(rule, samples)) for method, rule in state_changing_routes(csrf_app)
+               if (method, rule.rule) not in EXEMPT]
+    booking = samples.booking()
+    db.session.rollback()  # the app's requests must not find this thread holding SQLite's snapshot
     client = csrf_app.test_client()
     if who == "admin":
         admin = make_user(roles=("member", "admin"))
@@ -95,16 +118,15 @@ def test_every_state_changing_route_refuses_a_request_without_a_valid_token(csrf
     data |= {"display_name": "Pirate", "lang": "en", "roles": "staff", "active": "0", "email": subject.email}
 
     accepted = []
-    for method, rule in state_changing_routes(csrf_app):
-        if (method, rule.rule) in EXEMPT:
-            continue
-        response = client.open(sample_url(rule, samples), method=method, data=data)
-        if not is_csrf_refusal(response):
+    for method, rule, url in targets:
+        response = client.open(url, method=method, data=data)
+        if not is_refused(response, rule, logged_in=who != "anonymous"):
             accepted.append(f"{method} {rule.rule} → {response.status_code}")
 
     assert not accepted, "accepted without a valid CSRF token:\n" + "\n".join(accepted)
     subject = reload(db, User, subject.id)
     assert subject.active and subject.roles == {Role.MEMBER} and subject.display_name == "Camille Exemple"
+    assert reload(db, Booking, booking.id).status == BookingStatus.CONFIRMED
     if who == "admin":
         assert client.get("/compte").status_code == 200, "the logout without a token logged the admin out"
         assert reload(db, User, admin.id).display_name != "Pirate"
@@ -187,3 +209,39 @@ def test_email_confirmation_link_needs_the_token_from_its_page(csrf_app, db):
 
     assert client.post(link, data={"csrf_token": scrape_token(page)}).status_code == 302
     assert account().email_confirmed_at is not None
+
+
+def test_api_writes_need_the_csrf_header_with_the_session_but_not_with_a_bearer_token(csrf_app, db, make_user):
+    from portal.api.auth import create_token
+    from portal.db import utcnow
+    from portal.spaces.models import Booking
+    from portal.timeutil import paris_to_utc, paris_today
+
+    space = Samples(make_user).space()
+    user = make_user()
+    _token, secret = create_token(user, "Script de test", now=utcnow())
+    db.session.commit()
+    day = paris_today(utcnow()) + timedelta(days=1)
+
+    def booking(hour):
+        return {"space_id": space.id, "starts_at": paris_to_utc(day, time(hour)).isoformat(),
+                "ends_at": paris_to_utc(day, time(hour + 1)).isoformat()}
+
+    def booked():
+        db.session.rollback()
+        return db.session.scalar(select(func.count()).select_from(Booking))
+
+    client = csrf_app.test_client()
+    login(client, user)
+    assert is_csrf_refusal(client.post("/api/v1/bookings", json=booking(9)))
+    assert is_csrf_refusal(client.post("/api/v1/bookings", json=booking(9), headers={"X-CSRFToken": "forged"}))
+    assert booked() == 0
+
+    token = scrape_token(client.get("/compte"))
+    assert client.post("/api/v1/bookings", json=booking(9), headers={"X-CSRFToken": token}).status_code == 201
+    assert booked() == 1
+
+    bearer = csrf_app.test_client().post("/api/v1/bookings", json=booking(14),
+                                         headers={"Authorization": f"Bearer {secret}"})
+    assert bearer.status_code == 201
+    assert booked() == 2

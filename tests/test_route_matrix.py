@@ -38,6 +38,11 @@ LOGIN = Redirect("accounts.login")
 HOME = Redirect("main.home")
 PROFILE = Redirect("accounts.profile")
 SHOW_USER = Redirect("admin.show_user")
+BOOK = Redirect("spaces.book")
+SHOW_BOOKING = Redirect("spaces.show_booking")
+MY_BOOKINGS = Redirect("spaces.my_bookings")
+BOARD = Redirect("spaces_staff.board")
+CLOSURES = Redirect("spaces_admin.closures")
 
 EXPECTED = {
     # (method, rule):                                  (anonymous, member, organiser, staff, admin)
@@ -72,6 +77,43 @@ EXPECTED = {
     ("POST", "/compte/e-mail"):                         (LOGIN, 422, 422, 422, 422),
     ("GET", "/compte/e-mail/confirmer/<token>"):        (400, 400, 400, 400, 400),
     ("POST", "/compte/e-mail/confirmer/<token>"):       (400, 400, 400, 400, 400),
+    ("GET", "/compte/jetons"):                          (LOGIN, 200, 200, 200, 200),
+    ("POST", "/compte/jetons"):                         (LOGIN, 422, 422, 422, 422),
+    # Tokens are personal: nobody, not even an admin, revokes another person's.
+    ("POST", "/compte/jetons/<int:token_id>/revoquer"): (LOGIN, 404, 404, 404, 404),
+    # spaces: the sample booking belongs to someone else; to anyone but staff it does not exist
+    ("GET", "/reservations"):                           (200, 200, 200, 200, 200),
+    ("GET", "/reservations/confirmer"):                 (LOGIN, BOOK, BOOK, BOOK, BOOK),
+    ("POST", "/reservations"):                          (LOGIN, BOOK, BOOK, BOOK, BOOK),
+    ("GET", "/reservations/<int:booking_id>"):          (LOGIN, 404, 404, 200, 200),
+    ("POST", "/reservations/<int:booking_id>/annuler"): (LOGIN, 404, 404, SHOW_BOOKING, SHOW_BOOKING),
+    ("POST", "/reservations/<int:booking_id>/annuler-la-suite"): (LOGIN, 404, 404, 404, 404),  # not in a series
+    ("GET", "/reservations/<int:booking_id>/calendrier.ics"):    (LOGIN, 404, 404, 200, 200),
+    ("GET", "/reservations/recurrente"):                (LOGIN, 200, 200, 200, 200),
+    ("POST", "/reservations/recurrente"):               (LOGIN, 422, 422, 422, 422),
+    ("GET", "/mes-reservations"):                       (LOGIN, 200, 200, 200, 200),
+    ("POST", "/mes-reservations/calendrier"):           (LOGIN, MY_BOOKINGS, MY_BOOKINGS, MY_BOOKINGS, MY_BOOKINGS),
+    ("POST", "/mes-reservations/calendrier/supprimer"): (LOGIN, MY_BOOKINGS, MY_BOOKINGS, MY_BOOKINGS, MY_BOOKINGS),
+    ("GET", "/calendrier/<token>.ics"):                 (404, 404, 404, 404, 404),
+    ("GET", "/espaces/<int:space_id>"):                 (200, 200, 200, 200, 200),
+    ("GET", "/poste/<qr_token>"):                       (200, 200, 200, 200, 200),
+    ("GET", "/equipe/tableau"):                         (LOGIN, 403, 403, 200, 200),
+    ("POST", "/equipe/reservations/<int:booking_id>/decision"):        (LOGIN, 403, 403, BOARD, BOARD),
+    ("GET", "/equipe/reservations/<int:booking_id>/arrivee/<token>"):  (LOGIN, 403, 403, 404, 404),  # wrong code
+    ("POST", "/equipe/reservations/<int:booking_id>/arrivee/<token>"): (LOGIN, 403, 403, 404, 404),
+    ("GET", "/equipe/reservations/nouvelle"):           (LOGIN, 403, 403, 200, 200),
+    ("POST", "/equipe/reservations/nouvelle"):          (LOGIN, 403, 403, 422, 422),
+    ("GET", "/equipe/reservations/<int:booking_id>/imprimer"):         (LOGIN, 403, 403, 200, 200),
+    # JSON API: 401 instead of a redirect; someone else's booking is 404 to all but staff
+    ("GET", "/api/v1/openapi.json"):                    (200, 200, 200, 200, 200),
+    ("GET", "/api/v1/docs"):                            (200, 200, 200, 200, 200),
+    ("GET", "/api/v1/spaces"):                          (200, 200, 200, 200, 200),
+    ("GET", "/api/v1/spaces/<int:space_id>"):           (200, 200, 200, 200, 200),
+    ("GET", "/api/v1/spaces/<int:space_id>/availability"): (200, 200, 200, 200, 200),
+    ("GET", "/api/v1/bookings"):                        (401, 200, 200, 200, 200),
+    ("POST", "/api/v1/bookings"):                       (401, 422, 422, 422, 422),
+    ("GET", "/api/v1/bookings/<int:booking_id>"):       (401, 404, 404, 200, 200),
+    ("DELETE", "/api/v1/bookings/<int:booking_id>"):    (401, 404, 404, 200, 200),
     # admin
     ("GET", "/admin/utilisateurs"):                     (LOGIN, 403, 403, 403, 200),
     ("GET", "/admin/utilisateurs/<int:user_id>"):       (LOGIN, 403, 403, 403, 200),
@@ -79,6 +121,14 @@ EXPECTED = {
     ("GET", "/admin/utilisateurs/<int:user_id>/roles"):       (405, 405, 405, 405, 405),
     ("POST", "/admin/utilisateurs/<int:user_id>/activation"): (LOGIN, 403, 403, 403, SHOW_USER),
     ("GET", "/admin/utilisateurs/<int:user_id>/activation"):  (405, 405, 405, 405, 405),
+    ("GET", "/admin/espaces"):                          (LOGIN, 403, 403, 403, 200),
+    ("GET", "/admin/espaces/nouveau"):                  (LOGIN, 403, 403, 403, 200),
+    ("POST", "/admin/espaces/nouveau"):                 (LOGIN, 403, 403, 403, 422),
+    ("GET", "/admin/espaces/<int:space_id>"):           (LOGIN, 403, 403, 403, 200),
+    ("POST", "/admin/espaces/<int:space_id>"):          (LOGIN, 403, 403, 403, 422),
+    ("GET", "/admin/fermetures"):                       (LOGIN, 403, 403, 403, 200),
+    ("POST", "/admin/fermetures"):                      (LOGIN, 403, 403, 403, 422),
+    ("POST", "/admin/fermetures/<int:closure_id>/supprimer"): (LOGIN, 403, 403, 403, CLOSURES),
 }
 
 CASES = [

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from wtforms import SelectChoice
 
 from portal.accounts.models import Role
 from portal.auth import role_required
@@ -66,7 +67,8 @@ def _edit_space(space):
 @role_required(Role.ADMIN)
 def closures():
     form = ClosureForm()
-    form.space_id.choices = [(0, _("Tout le tiers-lieu"))] + [(s.id, s.name) for s in queries.list_spaces(active_only=False)]
+    form.space_id.choices = [SelectChoice(0, _("Tout le tiers-lieu"))] + [
+        SelectChoice(s.id, s.name) for s in queries.list_spaces(active_only=False)]
     if form.validate_on_submit():
         try:
             admin.add_closure(space_id=form.space_id.data or None, starts_on=form.starts_on.data,

@@ -13,6 +13,7 @@ from portal.api.guard import api_login_required
 from portal.db import utcnow
 from portal.extensions import db
 from portal.spaces.services import availability, bookings, queries
+from portal.spaces.services import cache as availability_cache
 from portal.timeutil import paris_today
 
 bp = Blueprint("spaces_api", __name__, url_prefix="/api/v1", description="Espaces et réservations")
@@ -115,17 +116,24 @@ class SpaceAvailability(MethodView):
     def get(self, args, space_id: int):
         """Créneaux libres par unité réservable (poste ou salle) pour un jour."""
         now = utcnow()
-        space = queries.get_space(space_id)
         day: date = args["date"] or paris_today(now)
         staff = current_user.is_authenticated and current_user.is_staff
-        result = availability.day_availability([space], day, now, staff=staff)[0]
-        units = []
-        for resource in queries.active_resources(space):
-            units.append({"id": resource.id, "name": resource.name, "free_slots": [
-                {"starts_at": s.starts_at, "ends_at": s.ends_at, "part": s.part}
-                for s in result.slots if s.open_for_booking and resource.id in s.free_resource_ids]})
-        return {"space_id": space.id, "date": day, "open": result.is_open,
-                "closed_reason": result.closed_reason, "units": units}
+        return availability_cache.availability_api.get(
+            key=(space_id, day, staff), version=availability_cache.day_version(day, now),
+            compute=lambda: _availability(space_id, day, now, staff),
+        )
+
+
+def _availability(space_id: int, day: date, now, staff: bool) -> dict:
+    space = queries.get_space(space_id)
+    result = availability.day_availability([space], day, now, staff=staff)[0]
+    units = []
+    for resource in queries.active_resources(space):
+        units.append({"id": resource.id, "name": resource.name, "free_slots": [
+            {"starts_at": s.starts_at, "ends_at": s.ends_at, "part": s.part}
+            for s in result.slots if s.open_for_booking and resource.id in s.free_resource_ids]})
+    return {"space_id": space.id, "date": day, "open": result.is_open,
+            "closed_reason": result.closed_reason, "units": units}
 
 
 @bp.route("/bookings")

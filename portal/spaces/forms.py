@@ -10,6 +10,7 @@ from wtforms import (
     DateField,
     HiddenField,
     IntegerField,
+    SelectChoice,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -21,8 +22,9 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from wtforms.widgets import CheckboxInput, ListWidget
 
 WEEKDAY_CHOICES = [
-    ("0", _l("lundi")), ("1", _l("mardi")), ("2", _l("mercredi")), ("3", _l("jeudi")),
-    ("4", _l("vendredi")), ("5", _l("samedi")), ("6", _l("dimanche")),
+    SelectChoice("0", _l("lundi")), SelectChoice("1", _l("mardi")), SelectChoice("2", _l("mercredi")),
+    SelectChoice("3", _l("jeudi")), SelectChoice("4", _l("vendredi")), SelectChoice("5", _l("samedi")),
+    SelectChoice("6", _l("dimanche")),
 ]
 KIND_LABELS = {
     "desk_area": _l("Coworking (postes)"),
@@ -42,6 +44,10 @@ ACCESSIBILITY_LABELS = {
 PART_LABELS = {"morning": _l("Matin"), "afternoon": _l("Après-midi"), "day": _l("Journée")}
 
 
+def choices_of(labels: dict) -> list[SelectChoice]:
+    return [SelectChoice(value, label) for value, label in labels.items()]
+
+
 class MultiCheckboxField(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
@@ -54,9 +60,9 @@ class FilterForm(FlaskForm):
         csrf = False
 
     date = DateField(_l("Date"), validators=[Optional()])
-    kind = SelectField(_l("Type d'espace"), choices=[("", _l("Tous"))] + list(KIND_LABELS.items()), validators=[Optional()])
+    kind = SelectField(_l("Type d'espace"), choices=[SelectChoice("", _l("Tous")), *choices_of(KIND_LABELS)], validators=[Optional()])
     capacity = IntegerField(_l("Nombre de personnes"), validators=[Optional(), NumberRange(min=1, max=500)])
-    amenity = SelectField(_l("Équipement"), choices=[("", _l("Indifférent"))] + list(AMENITY_LABELS.items()), validators=[Optional()])
+    amenity = SelectField(_l("Équipement"), choices=[SelectChoice("", _l("Indifférent")), *choices_of(AMENITY_LABELS)], validators=[Optional()])
     step_free = BooleanField(_l("Accès de plain-pied uniquement"))
 
 
@@ -98,8 +104,8 @@ class RecurringForm(FlaskForm):
     weekdays = MultiCheckboxField(_l("Jours"), choices=WEEKDAY_CHOICES,
                                   validators=[DataRequired(_l("Cochez au moins un jour."))])
     interval_weeks = SelectField(_l("Fréquence"), coerce=int, choices=[
-        (1, _l("toutes les semaines")), (2, _l("toutes les 2 semaines")), (3, _l("toutes les 3 semaines")),
-        (4, _l("toutes les 4 semaines"))], default=1)
+        SelectChoice(1, _l("toutes les semaines")), SelectChoice(2, _l("toutes les 2 semaines")),
+        SelectChoice(3, _l("toutes les 3 semaines")), SelectChoice(4, _l("toutes les 4 semaines"))], default=1)
     until = DateField(_l("Jusqu'au (6 mois au plus)"), validators=[InputRequired(_l("Indiquez la date de fin."))])
     title = StringField(_l("Objet (facultatif)"), validators=[Optional(), Length(max=200)])
     idempotency_key = HiddenField()
@@ -130,20 +136,21 @@ class DayHoursForm(Form):
 class SpaceForm(FlaskForm):
     name = StringField(_l("Nom"), validators=[DataRequired(), Length(max=120)])
     slug = StringField(_l("Adresse courte (lettres, chiffres, tirets)"), validators=[DataRequired(), Length(max=80)])
-    kind = SelectField(_l("Type"), choices=list(KIND_LABELS.items()))
+    kind = SelectField(_l("Type"), choices=choices_of(KIND_LABELS))
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)])
     capacity = IntegerField(_l("Capacité (personnes)"), validators=[InputRequired(), NumberRange(min=1, max=1000)])
     desks = IntegerField(_l("Nombre de postes (coworking)"), validators=[Optional(), NumberRange(min=1, max=200)])
     floor = StringField(_l("Étage"), validators=[Optional(), Length(max=40)])
-    amenities = MultiCheckboxField(_l("Équipements"), choices=list(AMENITY_LABELS.items()))
-    accessibility = MultiCheckboxField(_l("Accessibilité"), choices=list(ACCESSIBILITY_LABELS.items()))
+    amenities = MultiCheckboxField(_l("Équipements"), choices=choices_of(AMENITY_LABELS))
+    accessibility = MultiCheckboxField(_l("Accessibilité"), choices=choices_of(ACCESSIBILITY_LABELS))
     accessibility_notes = TextAreaField(_l("Précisions sur l'accessibilité"), validators=[Optional(), Length(max=2000)])
     bookable_by = SelectField(_l("Qui peut réserver"), choices=[
-        ("members", _l("les membres")), ("organisers", _l("les organisateurs")), ("staff", _l("l'équipe seulement"))])
+        SelectChoice("members", _l("les membres")), SelectChoice("organisers", _l("les organisateurs")),
+        SelectChoice("staff", _l("l'équipe seulement"))])
     requires_approval = BooleanField(_l("L'équipe doit valider chaque réservation"))
     active = BooleanField(_l("Réservable"), default=True)
-    slot_mode = SelectField(_l("Créneaux"), choices=[("grid", _l("grille de minutes (salles)")),
-                                                     ("half_day", _l("demi-journées (postes)"))])
+    slot_mode = SelectField(_l("Créneaux"), choices=[SelectChoice("grid", _l("grille de minutes (salles)")),
+                                                     SelectChoice("half_day", _l("demi-journées (postes)"))])
     slot_minutes = IntegerField(_l("Pas de la grille (minutes)"), validators=[InputRequired(), NumberRange(min=5, max=240)], default=30)
     max_days_ahead = IntegerField(_l("Réservable jusqu'à (jours à l'avance)"), validators=[InputRequired(), NumberRange(min=0, max=730)], default=30)
     min_notice_minutes = IntegerField(_l("Délai minimum avant le début (minutes)"), validators=[InputRequired(), NumberRange(min=0, max=100000)], default=0)

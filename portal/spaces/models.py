@@ -7,7 +7,7 @@ migration (see migrations/versions/0002_spaces_and_bookings.py).
 """
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 
 from sqlalchemy import (
@@ -59,6 +59,8 @@ class BookingStatus(StrEnum):
 
 
 ACTIVE_STATUSES = (BookingStatus.PENDING, BookingStatus.CONFIRMED)
+# Longer bookings are refused by the rules; queries rely on this bound to stay fast.
+MAX_BOOKING_LENGTH = timedelta(days=2)
 ACTIVE_STATUS_SQL = "('pending', 'confirmed')"
 
 AMENITIES = ("screen", "videoconference", "whiteboard", "kitchen", "sound", "wifi", "printer", "tools")

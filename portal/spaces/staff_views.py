@@ -7,6 +7,7 @@ from datetime import timedelta
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from wtforms import SelectChoice
 
 from portal.accounts.models import Role
 from portal.accounts.services import find_user_by_email
@@ -86,7 +87,7 @@ def walk_in():
     now = utcnow()
     form = WalkInForm()
     spaces = queries.list_spaces()
-    form.space_id.choices = [(s.id, s.name) for s in spaces]
+    form.space_id.choices = [SelectChoice(s.id, s.name) for s in spaces]
     if request.method == "GET":
         form.day.data = paris_today(now)
         form.idempotency_key.data = uuid.uuid4().hex

@@ -3,11 +3,15 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
+from urllib.parse import quote
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import format_time, get_locale
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
+from wtforms import SelectChoice
 
 from portal.db import utcnow
 from portal.errors import DomainError
@@ -27,9 +31,12 @@ from portal.spaces.forms import (
     CancelForm,
     FilterForm,
 )
-from portal.spaces.models import SlotMode
+from markupsafe import Markup
+
+from portal.spaces.models import Audience, SlotMode
 from portal.spaces.parsing import parse_day, parse_instant, parse_int
 from portal.spaces.services import availability, bookings, feeds, queries, recurrence, rules
+from portal.spaces.services import cache as availability_cache
 from portal.timeutil import paris_today, to_paris
 from portal.urls import absolute_url
 
@@ -52,7 +59,7 @@ def _space_helpers():
     return {
         "space_labels": LABELS,
         "booking_status_label": lambda status: STATUS_LABELS[getattr(status, "value", status)],
-        "weekday_name": lambda index: WEEKDAY_CHOICES[index][1],
+        "weekday_name": lambda index: WEEKDAY_CHOICES[index].label,
     }
 
 
@@ -77,15 +84,74 @@ def book():
     form.validate()
     day = form.date.data if form.date.data and not form.date.errors else today
     day = max(day, today)
-    staff = current_user.is_authenticated and current_user.is_staff
-    days = availability.day_availability(matching_spaces(form), day, now, staff=staff)
-    if current_user.is_authenticated:
-        days = [d for d in days if rules.may_book(current_user, d.space)]
+    single = parse_int(request.args.get("space"))
     filters = {k: v for k, v in request.args.items() if k != "date" and v}
+    space_list = availability_cache.availability_pages.get(
+        key=(day, tuple(sorted(filters.items())), str(get_locale()), _audience_key()),
+        version=availability_cache.day_version(day, now),
+        compute=lambda: _render_space_list(form, day, single, now),
+    )
     return render_template(
-        "spaces/book.html", form=form, day=day, today=today, days=days,
+        "spaces/book.html", form=form, day=day, today=today, single=bool(single), space_list=space_list,
         previous_day=day - timedelta(days=1), next_day=day + timedelta(days=1), filters=filters,
     )
+
+
+def _audience_key() -> tuple:
+    """What changes the list for this visitor: which spaces they may book, and staff rules."""
+    if not current_user.is_authenticated:
+        return ("anonymous",)
+    return (current_user.is_staff, *(rules.may_book(current_user, s) for s in _AUDIENCE_PROBES))
+
+
+class _Probe:
+    def __init__(self, audience):
+        self.bookable_by = audience
+
+
+_AUDIENCE_PROBES = [_Probe(audience) for audience in Audience]
+
+
+def _render_space_list(form: FilterForm, day, single: int | None, now) -> Markup:
+    spaces = matching_spaces(form)
+    if single:
+        spaces = [s for s in spaces if s.id == single]
+    staff = current_user.is_authenticated and current_user.is_staff
+    if current_user.is_authenticated:
+        spaces = [s for s in spaces if rules.may_book(current_user, s)]
+    days = availability.day_availability(spaces, day, now, staff=staff)
+    return Markup(render_template(
+        "spaces/_space_list.html", days=days, day=day, single=bool(single),
+        slot_href=SlotLinks(url_for("spaces.new_booking")), time_label=TimeLabels(), shown_per_room=ROOM_SLOTS_SHOWN,
+    ))
+
+
+# A phone screen shows a few start times per room; "all times" opens that room's day.
+ROOM_SLOTS_SHOWN = 8
+
+
+class SlotLinks:
+    """Builds the "book this slot" link of hundreds of slots without url_for's per-call cost."""
+
+    def __init__(self, base: str):
+        self.base = base
+
+    def __call__(self, space_id: int, slot) -> str:
+        return (f"{self.base}?space={space_id}&start={quote(slot.starts_at.isoformat())}"
+                f"&end={quote(slot.ends_at.isoformat())}")
+
+
+class TimeLabels:
+    """Formats each distinct instant once per page (slots of every room share their times)."""
+
+    def __init__(self):
+        self.cache: dict = {}
+
+    def __call__(self, moment) -> str:
+        label = self.cache.get(moment)
+        if label is None:
+            label = self.cache[moment] = format_time(moment, "short")
+        return label
 
 
 @bp.get("/reservations/confirmer")
@@ -118,7 +184,8 @@ def _render_confirmation(form, space, starts_at, ends_at, now, *, preselected=No
     if space.is_desk_area:
         slot = next((s for s in day.slots if s.starts_at == starts_at and s.ends_at == ends_at), None)
         free_desks = [r for r in space.resources if slot and r.id in slot.free_resource_ids]
-        form.resource_id.choices = [("", _("N'importe quel poste libre"))] + [(str(r.id), r.name) for r in free_desks]
+        form.resource_id.choices = [SelectChoice("", _("N'importe quel poste libre"))] + [
+            SelectChoice(str(r.id), r.name) for r in free_desks]
         if preselected and any(r.id == preselected for r in free_desks):
             form.resource_id.data = str(preselected)
     durations = []
@@ -224,7 +291,8 @@ def cancel_series(booking_id: int):
     if form.validate_on_submit():
         count = recurrence.cancel_rest_of_series(current_user, booking, now=utcnow())
         db.session.commit()
-        flash(_("%(count)s réservation(s) de la série annulée(s).", count=count), "success")
+        flash(ngettext("%(num)s réservation de la série est annulée.", "%(num)s réservations de la série sont annulées.",
+                       count), "success")
     return redirect(url_for("spaces.my_bookings"), 303)
 
 
@@ -319,7 +387,7 @@ def new_series():
     """Preview every occurrence and its conflicts, then book the free ones."""
     now = utcnow()
     form = RecurringForm()
-    form.space_id.choices = [(s.id, s.name) for s in queries.list_spaces()
+    form.space_id.choices = [SelectChoice(s.id, s.name) for s in queries.list_spaces()
                              if rules.may_book(current_user, s) and s.slot_mode == SlotMode.GRID]
     if request.method == "GET":
         form.starts_on.data = paris_today(now) + timedelta(days=1)
@@ -335,7 +403,7 @@ def new_series():
             if request.form.get("action") == "confirm":
                 _series, booked, skipped = recurrence.book_series(current_user, title=form.title.data or "", **arguments)
                 db.session.commit()
-                flash(_("%(booked)s date(s) réservée(s), %(skipped)s impossible(s).", booked=len(booked),
+                flash(_("Dates réservées : %(booked)s. Dates impossibles : %(skipped)s.", booked=len(booked),
                         skipped=len(skipped)), "success")
                 return redirect(url_for("spaces.my_bookings"), 303)
             occurrences = recurrence.preview_series(current_user, **arguments)

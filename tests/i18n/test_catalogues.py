@@ -15,11 +15,17 @@ METHODS = [("**.py", "python"), ("**.html", "jinja2"), ("**.txt", "jinja2")]
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
 
 
+def not_hidden(dirpath) -> bool:
+    """Unlike Babel's default, keep folders starting with "_" (templates/_macros)."""
+    name = Path(dirpath).name
+    return not name.startswith(".") and name not in {"__pycache__", "node_modules"}
+
+
 def source_messages() -> set[str]:
     found = set()
     for folder in ("portal", "templates"):
         for _file, _line, message, _comments, _context in extract_from_dir(
-            ROOT / folder, METHODS, keywords=KEYWORDS, options_map={"**.html": {"extensions": "jinja2.ext.do"},
+            ROOT / folder, METHODS, keywords=KEYWORDS, directory_filter=not_hidden, options_map={"**.html": {"extensions": "jinja2.ext.do"},
                                                                       "**.txt": {"extensions": "jinja2.ext.do"}}
         ):
             found.add(message[0] if isinstance(message, tuple) else message)

@@ -31,6 +31,9 @@ def make_space(db):
     def factory(*, kind="meeting_room", desks=1, slot_mode=None, requires_approval=False, hours=None,
                 name=None, capacity=None, bookable_by="members", **rules):
         n = next(counter)
+        # End the test's own transaction first: on SQLite a read begun before a request
+        # wrote (a log-in, say) could not be turned into a write.
+        db.session.commit()
         hours = DEFAULT_HOURS if hours is None else hours
         data = {
             "slug": f"espace-{n}",

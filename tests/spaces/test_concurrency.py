@@ -37,6 +37,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "correct horse battery staple"
 WORKERS = 3
 DESKS = 5
+DOUBLE_TAP_ROUNDS = 6
 BOOKING_URL = re.compile(r"/reservations/(\d+)$")
 
 
@@ -150,7 +151,10 @@ def logged_in_browsers(server_url: str, users) -> list[Browser]:
 
 
 def all_at_once(calls) -> list[Answer]:
-    """Run each call in its own thread, all released by one barrier."""
+    """Run each call in its own thread, all released by one barrier.
+
+    The calls must not touch the ORM: these threads have no app context.
+    """
     barrier = threading.Barrier(len(calls))
     answers: list[Answer | BaseException | None] = [None] * len(calls)
 
@@ -174,7 +178,7 @@ def all_at_once(calls) -> list[Answer]:
 # --- data -----------------------------------------------------------------------------------
 
 
-def make_space(db, *, kind: SpaceKind, resources: int) -> Space:
+def open_all_day_space(db, *, kind: SpaceKind, resources: int) -> Space:
     """Open every day 00:00–23:30 on a 30-minute grid, so the current time does not matter."""
     suffix = secrets.token_hex(3)
     space = Space(
@@ -231,16 +235,15 @@ def assert_no_server_error(answers: list[Answer]) -> None:
 
 
 def test_thirty_people_for_one_room_slot_get_one_booking(server_url, db, make_user, now):
-    room = make_space(db, kind=SpaceKind.MEETING_ROOM, resources=1)
+    room = open_all_day_space(db, kind=SpaceKind.MEETING_ROOM, resources=1)
     users = [make_user() for _ in range(30)]
     starts_at, ends_at = tomorrow_ten_to_eleven(now)
     db.session.commit()  # hold no SQLite lock while the server works
     browsers = logged_in_browsers(server_url, users)
 
-    answers = all_at_once([
-        (lambda b=b, n=n: b.post("/reservations", booking_form(room, starts_at, ends_at, idempotency_key=f"k{n}")))
-        for n, b in enumerate(browsers)
-    ])
+    forms = [booking_form(room, starts_at, ends_at, idempotency_key=f"k{n}") for n in range(len(browsers))]
+
+    answers = all_at_once([(lambda b=b, f=f: b.post("/reservations", f)) for b, f in zip(browsers, forms)])
 
     assert_no_server_error(answers)
     assert Counter(a.status for a in answers) == {303: 1, 409: 29}
@@ -254,16 +257,15 @@ def test_thirty_people_for_one_room_slot_get_one_booking(server_url, db, make_us
 
 
 def test_five_desks_for_fifteen_people_give_five_bookings(server_url, db, make_user, now):
-    area = make_space(db, kind=SpaceKind.DESK_AREA, resources=DESKS)
+    area = open_all_day_space(db, kind=SpaceKind.DESK_AREA, resources=DESKS)
     users = [make_user() for _ in range(3 * DESKS)]
     starts_at, ends_at = tomorrow_ten_to_eleven(now)
     db.session.commit()
     browsers = logged_in_browsers(server_url, users)
 
-    answers = all_at_once([
-        (lambda b=b, n=n: b.post("/reservations", booking_form(area, starts_at, ends_at, idempotency_key=f"d{n}")))
-        for n, b in enumerate(browsers)
-    ])
+    forms = [booking_form(area, starts_at, ends_at, idempotency_key=f"d{n}") for n in range(len(browsers))]
+
+    answers = all_at_once([(lambda b=b, f=f: b.post("/reservations", f)) for b, f in zip(browsers, forms)])
 
     assert_no_server_error(answers)
     assert Counter(a.status for a in answers) == {303: DESKS, 409: 2 * DESKS}
@@ -278,20 +280,27 @@ def test_five_desks_for_fifteen_people_give_five_bookings(server_url, db, make_u
 
 
 def test_double_tap_with_one_idempotency_key_books_once(server_url, db, make_user, now):
-    room = make_space(db, kind=SpaceKind.MEETING_ROOM, resources=1)
+    """Five identical POSTs from one session; repeated on several slots, as the race is narrow."""
+    room = open_all_day_space(db, kind=SpaceKind.MEETING_ROOM, resources=1)
     user = make_user()
-    starts_at, ends_at = tomorrow_ten_to_eleven(now)
+    day = paris_today(now) + timedelta(days=1)
+    forms = [
+        booking_form(room, paris_datetime(day, clock(hour)), paris_datetime(day, clock(hour + 1)),
+                     idempotency_key=secrets.token_hex(16))
+        for hour in range(8, 8 + DOUBLE_TAP_ROUNDS)
+    ]
     db.session.commit()
     browser = logged_in_browsers(server_url, [user])[0]
-    form = booking_form(room, starts_at, ends_at, idempotency_key=secrets.token_hex(16))
 
-    answers = all_at_once([lambda: browser.post("/reservations", form) for _ in range(5)])
+    for form in forms:
+        answers = all_at_once([lambda form=form: browser.post("/reservations", form) for _ in range(5)])
 
-    assert_no_server_error(answers)
-    assert [a.status for a in answers] == [303] * 5, [a.status for a in answers]
-    assert len({a.location for a in answers}) == 1
-    fresh(db)
-    rows = list(db.session.scalars(select(Booking)))
-    assert len(rows) == 1
-    assert rows[0].id == booking_id(answers[0])
-    assert (rows[0].user_id, rows[0].booked_by_id, rows[0].idempotency_key) == (user.id, user.id, form["idempotency_key"])
+        assert_no_server_error(answers)
+        assert [a.status for a in answers] == [303] * 5, [a.status for a in answers]
+        assert len({a.location for a in answers}) == 1
+        fresh(db)
+        rows = list(db.session.scalars(select(Booking).where(Booking.idempotency_key == form["idempotency_key"])))
+        assert len(rows) == 1
+        assert rows[0].id == booking_id(answers[0])
+        assert (rows[0].user_id, rows[0].booked_by_id) == (user.id, user.id)
+    assert db.session.scalar(select(func.count(Booking.id))) == len(forms)

@@ -8,6 +8,7 @@ from datetime import date, time
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from portal.db import utcnow
 from portal.errors import DomainError, NotFound
 from portal.extensions import db
 from portal.spaces.models import (
@@ -69,6 +70,8 @@ def save_space(space: Space | None, data: dict, hours: list[tuple[time | None, t
         else:
             row.opens_at, row.closes_at = opens, closes
 
+    # Availability caches key on spaces' last change: hours and desks count as a change.
+    space.updated_at = utcnow()
     wanted = (data.get("desks") or 1) if space.kind == SpaceKind.DESK_AREA else 1
     _resize_resources(space, wanted)
     db.session.flush()

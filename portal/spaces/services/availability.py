@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 
 from portal.spaces.models import Booking, Closure, OpeningHours, Resource, SlotMode, Space
 from portal.spaces.services import queries
@@ -54,23 +55,27 @@ def hours_for(space: Space, day: date) -> OpeningHours | None:
 
 def slot_bounds(space: Space, day: date, hours: OpeningHours) -> list[tuple[datetime, datetime, str | None]]:
     """Every slot a space offers on a day, in UTC, following its slot rule."""
-    opens, closes = hours.opens_at, hours.closes_at
-    if space.slot_mode == SlotMode.HALF_DAY:
+    return _slot_bounds(day, hours.opens_at, hours.closes_at, space.slot_mode, space.slot_minutes, space.half_day_split)
+
+
+@lru_cache(maxsize=512)
+def _slot_bounds(day: date, opens: time, closes: time, mode: SlotMode, minutes: int, split: time):
+    # Pure and shared by every room with the same hours: computed once per day and rule.
+    if mode == SlotMode.HALF_DAY:
         bounds = []
-        split = space.half_day_split
         if opens < split < closes:
             bounds.append((paris_to_utc(day, opens), paris_to_utc(day, split), "morning"))
             bounds.append((paris_to_utc(day, split), paris_to_utc(day, closes), "afternoon"))
         bounds.append((paris_to_utc(day, opens), paris_to_utc(day, closes), "day"))
-        return bounds
-    step = timedelta(minutes=space.slot_minutes)
+        return tuple(bounds)
+    step = timedelta(minutes=minutes)
     cursor = datetime.combine(day, opens)
     end = datetime.combine(day, closes)
     bounds = []
     while cursor + step <= end:
         bounds.append((paris_to_utc(day, cursor.time()), paris_to_utc(day, (cursor + step).time()), None))
         cursor += step
-    return bounds
+    return tuple(bounds)
 
 
 def free_resources(resources: list[Resource], bookings: list[Booking], start: datetime, end: datetime) -> list[int]:

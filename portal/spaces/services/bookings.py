@@ -128,6 +128,12 @@ def create_booking(
         if notify:
             notifications.booking_created(booking, now=now)
         return booking
+    if idempotency_key:
+        # The slot may have been taken by a twin request with the same key that
+        # committed after our first look: that is this booking, not a conflict.
+        existing = find_by_idempotency_key(actor, idempotency_key)
+        if existing is not None:
+            return existing
     raise BookingConflict(
         _l("Ce créneau est déjà pris. Voici d'autres possibilités."),
         suggestions=suggest_alternatives(actor, space, starts_at, ends_at, now),
@@ -286,7 +292,7 @@ def search_bookings(*, space_id: int | None, day, user_id: int | None, limit: in
         query = query.where(Resource.space_id == space_id)
     if day:
         start, end = paris_day_bounds(day)
-        query = query.where(Booking.starts_at < end, Booking.ends_at > start)
+        query = query.where(*queries.overlapping(start, end))
     if user_id:
         query = query.where(Booking.user_id == user_id)
     return list(db.session.scalars(query.order_by(Booking.starts_at).limit(limit)))

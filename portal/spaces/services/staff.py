@@ -17,6 +17,7 @@ from portal.spaces.models import (
     Resource,
     Space,
 )
+from portal.spaces.services.queries import overlapping
 from portal.timeutil import paris_day_bounds, paris_today
 
 JOB_NAMES = ("bookings.send-reminders", "bookings.release-no-shows")
@@ -39,7 +40,7 @@ def day_board(day: date) -> Board:
     options = (joinedload(Booking.resource).joinedload(Resource.space), joinedload(Booking.user))
     bookings = db.session.scalars(
         select(Booking).options(*options)
-        .where(Booking.starts_at < end, Booking.ends_at > start, Booking.status.in_(ACTIVE_STATUSES))
+        .where(*overlapping(start, end), Booking.status.in_(ACTIVE_STATUSES))
         .order_by(Booking.starts_at)
     ).all()
     pending = db.session.scalars(
@@ -82,7 +83,7 @@ def release_no_shows(now: datetime) -> int:
         select(Booking).join(Resource).join(Space)
         .options(joinedload(Booking.resource).joinedload(Resource.space))
         .where(Booking.status == BookingStatus.CONFIRMED, Booking.checked_in_at.is_(None),
-               Space.no_show_release_minutes.is_not(None), Booking.starts_at < now, Booking.ends_at > now)
+               Space.no_show_release_minutes.is_not(None), *overlapping(now, now))
     ).all()
     released = 0
     for booking in candidates:

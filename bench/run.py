@@ -1,0 +1,241 @@
+"""`make bench`: throughput of the portal against a bare Flask "hello world" ceiling.
+
+Both are served by gunicorn with the same settings (config/gunicorn.conf.py, 2 sync
+workers) and loaded from a second process by wrk on loopback, in one run. The
+portal runs with its production settings on PostgreSQL (SQLite when none
+answers). SQL queries per request are counted in-process at small and at full
+volume: they must be equal (no N+1).
+"""
+from __future__ import annotations
+
+import json
+import os
+import platform
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "bench" / "out"
+PG_URL = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/")
+DURATION = os.environ.get("BENCH_DURATION", "10s")
+CONNECTIONS = os.environ.get("BENCH_CONNECTIONS", "16")
+WORKERS = os.environ.get("BENCH_WORKERS", "2")
+SMALL = dict(members=50, past=2_000, future=200)
+FULL = dict(members=2_000, past=200_000, future=5_000)
+TARGETS = {"availability page": 0.40, "availability API": 0.40, "booking creation": 0.20}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def database_url() -> tuple[str, str]:
+    sys.path.insert(0, str(ROOT))
+    from tests.support import create_pg_database, pg_reachable
+
+    if pg_reachable(PG_URL):
+        return create_pg_database(PG_URL), "PostgreSQL"
+    OUT.mkdir(parents=True, exist_ok=True)
+    path = OUT / "bench.sqlite3"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    return f"sqlite:///{path}", "SQLite"
+
+
+def make_app(url: str):
+    os.environ.update(PORTAL_ENV="production", DATABASE_URL=url, SECRET_KEY=BENCH_SECRET,
+                      RATELIMIT_STORAGE_URI="memory://", MAIL_BACKEND="console")
+    from portal import create_app
+
+    return create_app()
+
+
+BENCH_SECRET = secrets.token_urlsafe(48)
+
+
+class QueryCounter:
+    def __init__(self, engine):
+        from sqlalchemy import event
+
+        self.count = 0
+        event.listen(engine, "before_cursor_execute", self._count)
+
+    def _count(self, *args, **kwargs):
+        self.count += 1
+
+
+def count_queries(app, requests: dict[str, tuple]) -> dict[str, int]:
+    from portal.extensions import db
+
+    counts = {}
+    with app.app_context():
+        counter = QueryCounter(db.engine)
+    client = app.test_client()
+    for name, (method, path, headers, body) in requests.items():
+        client.open(path, method=method, headers=headers, json=body)  # warm caches (e.g. the user)
+        counter.count = 0
+        response = client.open(path, method=method, headers=headers, json=body)
+        assert response.status_code < 500, (name, response.status_code, response.data[:300])
+        counts[name] = counter.count
+    return counts
+
+
+def serve(module: str, url: str | None) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    env = {**os.environ, "WEB_CONCURRENCY": WORKERS, "GUNICORN_BIND": f"127.0.0.1:{port}",
+           "GUNICORN_ACCESS_LOG": "/dev/null", "GUNICORN_LOG_LEVEL": "warning", "GUNICORN_MAX_REQUESTS": "0"}
+    if url:
+        env.update(PORTAL_ENV="production", DATABASE_URL=url, SECRET_KEY=BENCH_SECRET,
+                   RATELIMIT_STORAGE_URI="memory://", MAIL_BACKEND="console")
+    process = subprocess.Popen(
+        [str(Path(sys.executable).parent / "gunicorn"), "-c", "config/gunicorn.conf.py", module],
+        cwd=ROOT, env=env, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(base + ("/healthz" if url else "/"), timeout=1)
+            return process, base
+        except OSError:
+            time.sleep(0.2)
+    stop(process)
+    raise RuntimeError(f"{module} did not start")
+
+
+def stop(process: subprocess.Popen) -> None:
+    os.killpg(process.pid, signal.SIGTERM)
+    process.wait(timeout=30)
+
+
+def wrk(url: str, script: Path, env: dict | None = None) -> dict:
+    output = subprocess.run(
+        ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{DURATION}", "-s", str(script), url],
+        capture_output=True, text=True, env={**os.environ, **(env or {})}, check=True).stdout
+    match = re.search(r"^BENCH (\{.*\})$", output, re.MULTILINE)
+    if not match:
+        raise RuntimeError(output)
+    return json.loads(match.group(1))
+
+
+def main() -> int:
+    if not shutil.which("wrk"):
+        print("wrk is missing: apt-get install wrk", file=sys.stderr)
+        return 1
+    url, database = database_url()
+    print(f"database: {database}", flush=True)
+    app = make_app(url)
+    from flask_migrate import upgrade
+
+    from bench import data
+    from portal.api.auth import create_token
+    from portal.extensions import db
+    from portal.spaces.models import Space, SpaceKind
+    from portal.timeutil import paris_today
+
+    with app.app_context():
+        upgrade(directory=str(ROOT / "migrations"))
+        started = time.monotonic()
+        data.generate(**SMALL)
+        from sqlalchemy import select
+
+        from portal.accounts.models import User
+
+        member = db.session.scalar(select(User).order_by(User.id))
+        _token, secret = create_token(member, "banc d'essai", now=datetime.now(UTC))
+        rooms = list(db.session.scalars(select(Space.id).where(Space.kind == SpaceKind.MEETING_ROOM)))
+        db.session.commit()
+    tomorrow = (paris_today(datetime.now(UTC)) + timedelta(days=1)).isoformat()
+    auth = {"Authorization": f"Bearer {secret}"}
+    probe_day = paris_today(datetime.now(UTC)) + timedelta(days=300)
+    requests = {
+        "availability page": ("GET", f"/reservations?date={tomorrow}", {}, None),
+        "availability API": ("GET", f"/api/v1/spaces/{rooms[0]}/availability?date={tomorrow}", auth, None),
+        "booking creation": ("POST", "/api/v1/bookings", auth, {
+            "space_id": rooms[-1], "starts_at": f"{probe_day.isoformat()}T09:00:00+01:00",
+            "ends_at": f"{probe_day.isoformat()}T09:30:00+01:00"}),
+    }
+    small_counts = count_queries(app, requests)
+    with app.app_context():
+        data.grow(**FULL)
+    print(f"data generated in {time.monotonic() - started:.0f} s", flush=True)
+    requests["booking creation"][3]["starts_at"] = f"{probe_day.isoformat()}T10:00:00+01:00"
+    requests["booking creation"][3]["ends_at"] = f"{probe_day.isoformat()}T10:30:00+01:00"
+    full_counts = count_queries(app, requests)
+
+    results = {}
+    process, base = serve("bench.hello:app", None)
+    try:
+        results["hello world (ceiling)"] = wrk(base + "/", ROOT / "bench" / "wrk_report.lua")
+    finally:
+        stop(process)
+    process, base = serve("wsgi:app", url)
+    try:
+        report = ROOT / "bench" / "wrk_report.lua"
+        results["availability page"] = wrk(base + requests["availability page"][1], report)
+        api_script = OUT / "availability_api.lua"
+        OUT.mkdir(parents=True, exist_ok=True)
+        api_script.write_text(f'wrk.headers["Authorization"] = "Bearer {secret}"\n' + report.read_text())
+        results["availability API"] = wrk(base + requests["availability API"][1], api_script)
+        create_script = OUT / "create_booking.lua"
+        create_script.write_text((ROOT / "bench" / "wrk_create_booking.lua").read_text() + report.read_text())
+        first_day = (paris_today(datetime.now(UTC)) + timedelta(days=2)).isoformat()
+        results["booking creation"] = wrk(base, create_script, env={
+            "BENCH_TOKEN": secret, "BENCH_SPACES": ",".join(map(str, rooms)), "BENCH_FIRST_DAY": first_day})
+    finally:
+        stop(process)
+        if database == "PostgreSQL":
+            from tests.support import drop_pg_database
+
+            with app.app_context():
+                db.engine.dispose()
+            drop_pg_database(url)
+
+    table = render(results, small_counts, full_counts, database)
+    print(table)
+    (ROOT / "bench" / "RESULTS.md").write_text(table)
+    ok = all(results[name]["rps"] >= share * results["hello world (ceiling)"]["rps"] for name, share in TARGETS.items())
+    equal = all(small_counts[n] == full_counts[n] for n in small_counts)
+    return 0 if ok and equal else 1
+
+
+def render(results: dict, small: dict, full: dict, database: str) -> str:
+    ceiling = results["hello world (ceiling)"]["rps"]
+    lines = [
+        "# Benchmark results",
+        "",
+        f"Run on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC — {platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}, {database}; gunicorn {WORKERS} sync workers "
+        f"(config/gunicorn.conf.py), wrk -t2 -c{CONNECTIONS} -d{DURATION} on loopback (client and server share the cores).",
+        f"Volume: {FULL['members']} members, {FULL['past']} past and {FULL['future']} future bookings, "
+        f"{data_spaces()} spaces. Ratios compare with the ceiling measured in the same run.",
+        "",
+        "| scenario | req/s | p50 ms | p95 ms | ratio to ceiling | target | SQL queries (small → full) | non-2xx/3xx |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | --- | ---: |",
+    ]
+    for name, figures in results.items():
+        ratio = figures["rps"] / ceiling
+        target = f"≥ {TARGETS[name]:.0%}" if name in TARGETS else "—"
+        queries = f"{small[name]} → {full[name]}" if name in small else "—"
+        lines.append(f"| {name} | {figures['rps']:.0f} | {figures['p50']:.1f} | {figures['p95']:.1f} | "
+                     f"{ratio:.0%} | {target} | {queries} | {figures['errors']} |")
+    return "\n".join(lines) + "\n"
+
+
+def data_spaces() -> int:
+    from bench.data import DESK_AREAS, ROOMS
+
+    return DESK_AREAS + ROOMS
+
+
+if __name__ == "__main__":
+    sys.exit(main())

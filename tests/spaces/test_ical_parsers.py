@@ -1,0 +1,381 @@
+"""The personal feed read back by parsers that did not write it.
+
+``icalendar`` writes the feed; here ical.js (the parser inside Thunderbird, run by node)
+and vobject (run in a fresh Python process per file: it caches time zones per process)
+read it. Both resolve each TZID through the feed's own VTIMEZONE, so the times they
+report depend on what the feed says about Europe/Paris, not on the reader's tz database.
+"""
+from __future__ import annotations
+
+import importlib.util
+import json
+import re
+import secrets
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from portal.spaces.models import Booking, BookingStatus, OpeningHours, Resource, Space, SpaceKind
+from portal.spaces.services.bookings import cancel_booking
+from portal.spaces.services.feeds import regenerate_feed_token
+from tests.support import strict
+
+ROOT = Path(__file__).resolve().parents[2]
+PARIS = ZoneInfo("Europe/Paris")
+
+NODE_SCRIPT = r"""
+import { readFileSync } from "node:fs";
+
+const { default: ICAL } = await import(process.argv[2]);
+const root = new ICAL.Component(ICAL.parse(readFileSync(process.argv[3], "utf8")));
+
+// The feed's own time zone definitions, by TZID.
+const zones = new Map(root.getAllSubcomponents("vtimezone").map(
+  (c) => [c.getFirstPropertyValue("tzid"), new ICAL.Timezone(c)]));
+
+const pad = (n) => String(n).padStart(2, "0");
+const wallClock = (t) => `${t.year}-${pad(t.month)}-${pad(t.day)}T${pad(t.hour)}:${pad(t.minute)}`;
+
+function read(prop) {
+  const raw = prop.getFirstValue();
+  const tzid = prop.getParameter("tzid") || null;
+  const isUtc = raw.zone === ICAL.Timezone.utcTimezone;
+  const zone = isUtc ? ICAL.Timezone.utcTimezone : (tzid ? zones.get(tzid) : null);
+  if (!zone) {
+    return { tzid, floating: !tzid && !isUtc, has_vtimezone: false };
+  }
+  const written = ICAL.Time.fromData({
+    year: raw.year, month: raw.month, day: raw.day, hour: raw.hour, minute: raw.minute, second: raw.second,
+  }, zone);
+  const utc = written.convertToZone(ICAL.Timezone.utcTimezone);
+  return {
+    tzid, floating: false, has_vtimezone: true,
+    local: wallClock(utc.convertToZone(zone)),  // back from UTC through the VTIMEZONE rules
+    utc: wallClock(utc),
+    unix: written.toUnixTime(),
+    parser_zone: raw.zone ? raw.zone.tzid : null,  // what ical.js itself resolved
+  };
+}
+
+const events = root.getAllSubcomponents("vevent").map((vevent) => {
+  const event = new ICAL.Event(vevent);
+  const start = read(vevent.getFirstProperty("dtstart"));
+  const end = read(vevent.getFirstProperty("dtend"));
+  return {
+    uid: event.uid,
+    status: vevent.getFirstPropertyValue("status"),
+    sequence: event.sequence,
+    start, end,
+    minutes: start.has_vtimezone && end.has_vtimezone ? (end.unix - start.unix) / 60 : null,
+    event_minutes: event.duration.toSeconds() / 60,  // ical.js's own endDate - startDate
+  };
+});
+console.log(JSON.stringify(events));
+"""
+
+VOBJECT_SCRIPT = r"""
+import json, sys
+from datetime import timezone
+
+import vobject
+
+calendar = vobject.readOne(open(sys.argv[1], encoding="utf-8").read())
+zones = {c.tzid.value for c in calendar.contents.get("vtimezone", [])}
+
+
+def read(prop):
+    value = prop.value
+    tzid = prop.params.get("TZID", [None])[0]
+    if value.tzinfo is None:
+        return {"tzid": tzid, "floating": True, "has_vtimezone": False}
+    utc = value.astimezone(timezone.utc)
+    return {
+        "tzid": tzid, "floating": False, "has_vtimezone": tzid is None or tzid in zones,
+        "local": utc.astimezone(value.tzinfo).strftime("%Y-%m-%dT%H:%M"),
+        "utc": utc.strftime("%Y-%m-%dT%H:%M"),
+        "timestamp": utc.timestamp(),
+        "tzinfo": f"{type(value.tzinfo).__module__}.{type(value.tzinfo).__name__}",
+    }
+
+
+events = []
+for vevent in calendar.contents.get("vevent", []):
+    start, end = read(vevent.dtstart), read(vevent.dtend)
+    events.append({
+        "uid": vevent.uid.value,
+        "status": vevent.status.value,
+        "sequence": int(vevent.sequence.value),
+        "start": start, "end": end,
+        "minutes": (end["timestamp"] - start["timestamp"]) / 60 if not start["floating"] else None,
+    })
+print(json.dumps(events))
+"""
+
+
+# --- the parsers --------------------------------------------------------------------------------
+
+
+def _missing(reason: str):
+    if strict():
+        pytest.fail(f"{reason} (PORTAL_TEST_STRICT=1)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def ical_js(tmp_path_factory):
+    """(node, the module file of ical.js as a URL, the script)."""
+    node = shutil.which("node")
+    package = ROOT / "node_modules" / "ical.js" / "package.json"
+    if node is None or not package.exists():
+        _missing("node or node_modules/ical.js is missing (npm ci)")
+    manifest = json.loads(package.read_text())
+    exports = manifest.get("exports", {})
+    entry = (exports.get("import") if isinstance(exports, dict) else None) or manifest["main"]
+    script = tmp_path_factory.mktemp("icaljs") / "read_feed.mjs"
+    script.write_text(NODE_SCRIPT)
+    return node, (package.parent / entry).resolve().as_uri(), script
+
+
+@pytest.fixture(scope="module")
+def vobject_script(tmp_path_factory):
+    if importlib.util.find_spec("vobject") is None:
+        _missing("vobject is not installed (pip install -r requirements-dev.txt)")
+    script = tmp_path_factory.mktemp("vobject") / "read_feed.py"
+    script.write_text(VOBJECT_SCRIPT)
+    return script
+
+
+@dataclass
+class Reading:
+    raw: str
+    ical_js: dict[str, dict]  # by UID
+    vobject: dict[str, dict]
+
+
+def _run(command: list[str]) -> list[dict]:
+    done = subprocess.run(command, capture_output=True, text=True, timeout=60, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+@pytest.fixture
+def read_feed(client, tmp_path, ical_js, vobject_script):
+    """GET the personal feed, then parse the bytes with both parsers, each in its own process."""
+    fetches = iter(range(1, 100))
+
+    def read(token: str) -> Reading:
+        response = client.get(f"/calendrier/{token}.ics")
+        assert response.status_code == 200
+        assert response.mimetype == "text/calendar"
+        path = tmp_path / f"feed-{next(fetches)}.ics"
+        path.write_bytes(response.data)
+        node, module_url, node_script = ical_js
+        by_uid = lambda events: {e["uid"]: e for e in events}  # noqa: E731
+        return Reading(
+            raw=response.get_data(as_text=True),
+            ical_js=by_uid(_run([node, str(node_script), module_url, str(path)])),
+            vobject=by_uid(_run([sys.executable, str(vobject_script), str(path)])),
+        )
+
+    return read
+
+
+# --- the data ---------------------------------------------------------------------------------
+
+
+def _next(today: date, month: int, day: int) -> date:
+    candidate = date(today.year, month, day)
+    return candidate if candidate > today else date(today.year + 1, month, day)
+
+
+def _last_sunday_of_october(year: int) -> date:
+    day = date(year, 10, 31)
+    return day - timedelta(days=(day.weekday() + 1) % 7)
+
+
+def fall_back_day(today: date) -> date:
+    """2026-10-25 while it is in the feed (a year back), then the next such night."""
+    year = 2026
+    while _last_sunday_of_october(year) < today - timedelta(days=300):
+        year += 1
+    return _last_sunday_of_october(year)
+
+
+@dataclass(frozen=True)
+class Expected:
+    booking_id: int
+    local_start: str
+    local_end: str
+    minutes: int
+    status: str
+
+    @property
+    def uid(self) -> str:
+        return f"booking-{self.booking_id}@chrysalides-portal"
+
+
+def _local(day: date, at: time) -> datetime:
+    return datetime.combine(day, at, tzinfo=PARIS)
+
+
+@pytest.fixture
+def feed(db, make_user, now):
+    """A member with four bookings in the feed; the rows are written directly, past any rule."""
+    user = make_user()
+    room = Space(slug=f"salle-{secrets.token_hex(3)}", name="Salle Chrysalide", kind=SpaceKind.MEETING_ROOM,
+                 capacity=8, max_days_ahead=400)
+    room.resources = [Resource(name="Salle", qr_token=secrets.token_urlsafe(12))]
+    room.opening_hours = [OpeningHours(weekday=d, opens_at=time(0), closes_at=time(23, 30)) for d in range(7)]
+    db.session.add(room)
+    db.session.flush()
+    today = now.astimezone(PARIS).date()
+    winter, summer, fall_back = _next(today, 1, 14), _next(today, 7, 8), fall_back_day(today)
+    plans = {
+        "winter": (_local(winter, time(9)), _local(winter, time(10, 30)), BookingStatus.CONFIRMED, 0),
+        "summer": (_local(summer, time(14)), _local(summer, time(17, 30)), BookingStatus.CONFIRMED, 0),
+        "fall_back": (_local(fall_back, time(1)), _local(fall_back, time(4)), BookingStatus.CONFIRMED, 0),
+        "cancelled": (_local(winter, time(15)), _local(winter, time(16)), BookingStatus.CANCELLED, 1),
+    }
+    rows = {}
+    for name, (starts_at, ends_at, status, sequence) in plans.items():
+        rows[name] = Booking(
+            resource_id=room.resources[0].id, user_id=user.id, booked_by_id=user.id,
+            starts_at=starts_at.astimezone(UTC), ends_at=ends_at.astimezone(UTC), status=status,
+            check_in_token=secrets.token_urlsafe(16), sequence=sequence,
+            cancelled_at=now if status == BookingStatus.CANCELLED else None,
+        )
+        db.session.add(rows[name])
+    token = regenerate_feed_token(user)
+    db.session.commit()
+    expected = {
+        name: Expected(
+            booking_id=rows[name].id,
+            local_start=starts_at.strftime("%Y-%m-%dT%H:%M"),
+            local_end=ends_at.strftime("%Y-%m-%dT%H:%M"),
+            minutes=int((ends_at.astimezone(UTC) - starts_at.astimezone(UTC)).total_seconds() // 60),
+            status="CANCELLED" if status == BookingStatus.CANCELLED else "CONFIRMED",
+        )
+        for name, (starts_at, ends_at, status, _sequence) in plans.items()
+    }
+    return token, user, rows, expected
+
+
+def unfolded_lines(raw: str) -> list[str]:
+    return re.sub(r"\r?\n[ \t]", "", raw).splitlines()
+
+
+# --- the tests --------------------------------------------------------------------------------
+
+
+def test_both_parsers_read_the_paris_wall_clock_times(feed, read_feed):
+    token, _user, _rows, expected = feed
+    reading = read_feed(token)
+
+    assert set(reading.ical_js) == set(reading.vobject) == {e.uid for e in expected.values()}
+    for name, want in expected.items():
+        for parser, events in (("ical.js", reading.ical_js), ("vobject", reading.vobject)):
+            event = events[want.uid]
+            got = (event["start"]["local"], event["end"]["local"])
+            assert got == (want.local_start, want.local_end), f"{parser}, {name}"
+        assert reading.ical_js[want.uid]["start"]["utc"] == reading.vobject[want.uid]["start"]["utc"], name
+        assert reading.ical_js[want.uid]["end"]["utc"] == reading.vobject[want.uid]["end"]["utc"], name
+
+
+def test_the_times_in_both_seasons_carry_their_own_offset(feed, read_feed):
+    """Winter is UTC+1 and summer UTC+2 in Paris: the UTC instants show both offsets were applied."""
+    token, _user, rows, expected = feed
+    reading = read_feed(token)
+
+    for name in ("winter", "summer"):
+        utc_start = rows[name].starts_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M")
+        assert reading.ical_js[expected[name].uid]["start"]["utc"] == utc_start
+        assert reading.vobject[expected[name].uid]["start"]["utc"] == utc_start
+    winter_offset = _hours_between(expected["winter"].local_start, reading.vobject[expected["winter"].uid]["start"]["utc"])
+    summer_offset = _hours_between(expected["summer"].local_start, reading.vobject[expected["summer"].uid]["start"]["utc"])
+    assert (winter_offset, summer_offset) == (1, 2)
+
+
+def _hours_between(local: str, utc: str) -> int:
+    return int((datetime.fromisoformat(local) - datetime.fromisoformat(utc)).total_seconds() // 3600)
+
+
+def test_every_tzid_has_its_vtimezone_and_no_time_floats(feed, read_feed):
+    token, *_ = feed
+    reading = read_feed(token)
+    lines = unfolded_lines(reading.raw)
+
+    defined = {line.split(":", 1)[1] for line in lines if line.startswith("TZID:")}
+    used = set(re.findall(r";TZID=([^;:]+)", reading.raw.replace("\r\n ", "")))
+    assert used, "times carry no TZID"
+    assert used <= defined, f"TZIDs without a VTIMEZONE: {used - defined}"
+    assert lines.count("BEGIN:VTIMEZONE") == len(defined)
+    in_event = False
+    for line in lines:
+        in_event = {"BEGIN:VEVENT": True, "END:VEVENT": False}.get(line, in_event)
+        if in_event and re.match(r"(DTSTART|DTEND|RECURRENCE-ID)[;:]", line):
+            assert ";TZID=" in line.split(":", 1)[0] or line.endswith("Z"), f"floating time: {line}"
+    for events in (reading.ical_js, reading.vobject):
+        for event in events.values():
+            for moment in (event["start"], event["end"]):
+                assert not moment["floating"] and moment["has_vtimezone"], moment
+                assert moment["tzid"] == "Europe/Paris"
+    # ical.js resolved the TZID to the feed's VTIMEZONE, not to a guess of its own.
+    assert {e["start"]["parser_zone"] for e in reading.ical_js.values()} == {"Europe/Paris"}
+
+
+def test_the_fall_back_night_booking_lasts_240_minutes_in_both_parsers(feed, read_feed):
+    """01:00 summer time to 04:00 winter time: three hours on the clock, four in fact."""
+    token, _user, _rows, expected = feed
+    want = expected["fall_back"]
+    assert want.minutes == 240
+    reading = read_feed(token)
+
+    ical_js, vobject = reading.ical_js[want.uid], reading.vobject[want.uid]
+    assert ical_js["minutes"] == vobject["minutes"] == 240
+    assert ical_js["event_minutes"] == 240
+    assert (ical_js["start"]["local"], ical_js["end"]["local"]) == (want.local_start, want.local_end)
+    assert (vobject["start"]["local"], vobject["end"]["local"]) == (want.local_start, want.local_end)
+    # Every other booking lasts what its wall clock says.
+    for name in ("winter", "summer", "cancelled"):
+        uid = expected[name].uid
+        assert reading.ical_js[uid]["minutes"] == reading.vobject[uid]["minutes"] == expected[name].minutes
+
+
+def test_the_cancelled_booking_is_cancelled_in_both_parsers(feed, read_feed):
+    token, _user, _rows, expected = feed
+    reading = read_feed(token)
+
+    for name, want in expected.items():
+        assert reading.ical_js[want.uid]["status"] == want.status, name
+        assert reading.vobject[want.uid]["status"] == want.status, name
+    assert reading.ical_js[expected["cancelled"].uid]["sequence"] == 1
+
+
+def test_uids_are_stable_and_sequence_grows_after_cancelling(feed, read_feed, db, now):
+    token, user, rows, expected = feed
+    first, second = read_feed(token), read_feed(token)
+    assert set(first.ical_js) == set(second.ical_js) == set(first.vobject) == set(second.vobject)
+    assert len(first.ical_js) == 4
+
+    summer = expected["summer"]
+    before = first.vobject[summer.uid]["sequence"]
+    assert before == first.ical_js[summer.uid]["sequence"]
+    cancel_booking(user, db.session.get(Booking, rows["summer"].id), now=now)
+    db.session.commit()
+    third = read_feed(token)
+
+    assert set(third.ical_js) == set(first.ical_js) == set(third.vobject)
+    for parser in (third.ical_js, third.vobject):
+        assert parser[summer.uid]["sequence"] > before
+        assert parser[summer.uid]["status"] == "CANCELLED"
+        assert (parser[summer.uid]["start"]["local"], parser[summer.uid]["end"]["local"]) == (
+            summer.local_start, summer.local_end)
+        for name in ("winter", "fall_back"):
+            assert parser[expected[name].uid]["sequence"] == first.vobject[expected[name].uid]["sequence"]
+            assert parser[expected[name].uid]["status"] == "CONFIRMED"
