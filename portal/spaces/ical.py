@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-
 from functools import lru_cache
 
 from icalendar import Calendar, Event, Timezone

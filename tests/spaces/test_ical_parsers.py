@@ -8,6 +8,7 @@ report depend on what the feed says about Europe/Paris, not on the reader's tz d
 from __future__ import annotations
 
 import importlib.util
+import io
 import json
 import re
 import secrets
@@ -91,7 +92,9 @@ zones = {c.tzid.value for c in calendar.contents.get("vtimezone", [])}
 
 def read(prop):
     value = prop.value
-    tzid = prop.params.get("TZID", [None])[0]
+    # vobject moves TZID aside once it has turned the value into an aware datetime.
+    tzid = (prop.params.get("X-VOBJ-ORIGINAL-TZID") or prop.params.get("TZID") or [None])[0]
+    tzid = tzid[0] if isinstance(tzid, list) else tzid
     if value.tzinfo is None:
         return {"tzid": tzid, "floating": True, "has_vtimezone": False}
     utc = value.astimezone(timezone.utc)
@@ -273,32 +276,31 @@ def unfolded_lines(raw: str) -> list[str]:
 # --- the tests --------------------------------------------------------------------------------
 
 
-def test_both_parsers_read_the_paris_wall_clock_times(feed, read_feed):
-    token, _user, _rows, expected = feed
+def test_both_parsers_read_the_paris_wall_clock_times_and_the_right_instants(feed, read_feed):
+    token, _user, rows, expected = feed
     reading = read_feed(token)
 
     assert set(reading.ical_js) == set(reading.vobject) == {e.uid for e in expected.values()}
     for name, want in expected.items():
+        instants = tuple(moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M")
+                         for moment in (rows[name].starts_at, rows[name].ends_at))
         for parser, events in (("ical.js", reading.ical_js), ("vobject", reading.vobject)):
             event = events[want.uid]
-            got = (event["start"]["local"], event["end"]["local"])
-            assert got == (want.local_start, want.local_end), f"{parser}, {name}"
-        assert reading.ical_js[want.uid]["start"]["utc"] == reading.vobject[want.uid]["start"]["utc"], name
-        assert reading.ical_js[want.uid]["end"]["utc"] == reading.vobject[want.uid]["end"]["utc"], name
+            assert (event["start"]["local"], event["end"]["local"]) == (want.local_start, want.local_end), \
+                f"{parser}, {name}"
+            # The same wall clock read with the wrong offset would be another instant.
+            assert (event["start"]["utc"], event["end"]["utc"]) == instants, f"{parser}, {name}"
 
 
-def test_the_times_in_both_seasons_carry_their_own_offset(feed, read_feed):
-    """Winter is UTC+1 and summer UTC+2 in Paris: the UTC instants show both offsets were applied."""
-    token, _user, rows, expected = feed
+def test_winter_and_summer_times_carry_their_own_offset(feed, read_feed):
+    """Paris is UTC+1 in January and UTC+2 in July, whatever the parser."""
+    token, _user, _rows, expected = feed
     reading = read_feed(token)
 
-    for name in ("winter", "summer"):
-        utc_start = rows[name].starts_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M")
-        assert reading.ical_js[expected[name].uid]["start"]["utc"] == utc_start
-        assert reading.vobject[expected[name].uid]["start"]["utc"] == utc_start
-    winter_offset = _hours_between(expected["winter"].local_start, reading.vobject[expected["winter"].uid]["start"]["utc"])
-    summer_offset = _hours_between(expected["summer"].local_start, reading.vobject[expected["summer"].uid]["start"]["utc"])
-    assert (winter_offset, summer_offset) == (1, 2)
+    for parser in (reading.ical_js, reading.vobject):
+        offsets = [_hours_between(expected[name].local_start, parser[expected[name].uid]["start"]["utc"])
+                   for name in ("winter", "summer")]
+        assert offsets == [1, 2]
 
 
 def _hours_between(local: str, utc: str) -> int:
@@ -325,8 +327,9 @@ def test_every_tzid_has_its_vtimezone_and_no_time_floats(feed, read_feed):
             for moment in (event["start"], event["end"]):
                 assert not moment["floating"] and moment["has_vtimezone"], moment
                 assert moment["tzid"] == "Europe/Paris"
-    # ical.js resolved the TZID to the feed's VTIMEZONE, not to a guess of its own.
+    # Each parser resolved the TZID to the feed's VTIMEZONE, not to a zone database of its own.
     assert {e["start"]["parser_zone"] for e in reading.ical_js.values()} == {"Europe/Paris"}
+    assert {e["start"]["tzinfo"] for e in reading.vobject.values()} == {"dateutil.tz.tz._tzicalvtz"}
 
 
 def test_the_fall_back_night_booking_lasts_240_minutes_in_both_parsers(feed, read_feed):
@@ -379,3 +382,30 @@ def test_uids_are_stable_and_sequence_grows_after_cancelling(feed, read_feed, db
         for name in ("winter", "fall_back"):
             assert parser[expected[name].uid]["sequence"] == first.vobject[expected[name].uid]["sequence"]
             assert parser[expected[name].uid]["status"] == "CONFIRMED"
+
+
+def test_the_feed_vtimezone_agrees_with_the_tz_database(feed, client):
+    """UTC instants read through the feed's VTIMEZONE get the offset zoneinfo gives.
+
+    dateutil reads the VTIMEZONE (it did not write it, and does not consult the tz database
+    for it), from last year to 15 years ahead: twice a day, and every hour in the last week
+    of March and of October. The rule is written by hand: this notices when Paris changes it.
+    """
+    token, *_ = feed
+    raw = client.get(f"/calendrier/{token}.ics").get_data(as_text=True)
+    block = "\n".join(unfolded_lines(raw[raw.index("BEGIN:VTIMEZONE"):raw.index("END:VTIMEZONE") + 13]))
+    from dateutil.tz import tzical
+
+    feed_zone = tzical(io.StringIO(block)).get("Europe/Paris")
+    day = date(datetime.now(UTC).year - 1, 1, 1)
+    checked, disagreements = 0, []
+    while day.year < datetime.now(UTC).year + 15:
+        hours = range(24) if day.month in (3, 10) and day.day >= 24 else (0, 12)
+        for hour in hours:
+            instant = datetime(day.year, day.month, day.day, hour, tzinfo=UTC)
+            checked += 1
+            if instant.astimezone(feed_zone).utcoffset() != instant.astimezone(PARIS).utcoffset():
+                disagreements.append(instant)
+        day += timedelta(days=1)
+    assert checked > 10_000
+    assert not disagreements, disagreements[:5]

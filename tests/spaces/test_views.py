@@ -121,7 +121,7 @@ def test_anyone_sees_the_slots_and_is_asked_to_log_in(client, room, day):
     assert "Connectez-vous pour réserver un créneau." in text
     assert "/connexion?next=" in text
     assert "Salle Baobab" in text
-    assert "Ouvert de 08:30 à 19:00" in text
+    assert f"/reservations/confirmer?space={room.id}" in text  # free slots are links to book them
 
 
 def test_booking_a_room_end_to_end(db, member_client, member, room, day):

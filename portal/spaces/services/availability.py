@@ -73,7 +73,10 @@ def _slot_bounds(day: date, opens: time, closes: time, mode: SlotMode, minutes: 
     end = datetime.combine(day, closes)
     bounds = []
     while cursor + step <= end:
-        bounds.append((paris_to_utc(day, cursor.time()), paris_to_utc(day, (cursor + step).time()), None))
+        start, stop = paris_to_utc(day, cursor.time()), paris_to_utc(day, (cursor + step).time())
+        # Wall-clock times skipped by the spring change would give empty or repeated slots.
+        if stop > start and (not bounds or start >= bounds[-1][1]):
+            bounds.append((start, stop, None))
         cursor += step
     return tuple(bounds)
 

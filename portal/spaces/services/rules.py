@@ -108,7 +108,7 @@ def check_cancellable(booking: Booking, now: datetime, *, staff: bool) -> None:
     if staff:
         return
     deadline = booking.starts_at - timedelta(hours=booking.resource.space.cancellation_deadline_hours)
-    if now > deadline and booking.starts_at > now:
+    if now > deadline:
         raise BookingRefused(
             _l("Cette réservation ne peut plus être annulée en ligne (au plus tard %(hours)s h avant). Contactez l'accueil.",
                hours=booking.resource.space.cancellation_deadline_hours)
