@@ -177,3 +177,17 @@ def pytest_report_header(config):
 def _isolated_test_clients(app):
     """app.test_client() gives clients whose requests each get their own app context."""
     app.test_client_class = support.IsolatedClient
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _close_pooled_connections(app):
+    """Close the session app's pooled connections before its database is dropped.
+
+    Otherwise the dropped PostgreSQL database's connections are garbage-collected
+    at exit and psycopg's ResourceWarning fails the run (filterwarnings = error).
+    """
+    yield
+    from portal.extensions import db
+
+    with app.app_context():
+        db.engine.dispose()

@@ -100,22 +100,21 @@ def test_every_state_changing_route_refuses_a_request_without_a_valid_token(csrf
     from portal.spaces.models import Booking, BookingStatus
 
     samples = Samples(make_user)
-    subject = samples.user()
     targets = [(method, rule, sample_url(rule, samples)) for method, rule in state_changing_routes(csrf_app)
                if (method, rule.rule) not in EXEMPT]
-    booking = samples.booking()
-    db.session.rollback()  # the app's requests must not find this thread holding SQLite's snapshot
+    subject_id, subject_email, booking_id = samples.user().id, samples.user().email, samples.booking().id
+    admin_id = make_user(roles=("member", "admin")).id if who == "admin" else None
+    db.session.rollback()  # this thread must not hold an SQLite snapshot while the app's requests run
     client = csrf_app.test_client()
-    if who == "admin":
-        admin = make_user(roles=("member", "admin"))
-        login(client, admin)
+    if admin_id:
+        login(client, reload(db, User, admin_id))
     data = {
         "missing": {},
         "forged": {"csrf_token": "IjAxMjM0NTY3ODlhYmNkZWYi.forged.signature"},
         "from another session": {"csrf_token": scrape_token(csrf_app.test_client().get("/connexion"))},
     }[token]
     # Fields that would make each form valid, so only the token can stop the request.
-    data |= {"display_name": "Pirate", "lang": "en", "roles": "staff", "active": "0", "email": subject.email}
+    data |= {"display_name": "Pirate", "lang": "en", "roles": "staff", "active": "0", "email": subject_email}
 
     accepted = []
     for method, rule, url in targets:
@@ -124,13 +123,13 @@ def test_every_state_changing_route_refuses_a_request_without_a_valid_token(csrf
             accepted.append(f"{method} {rule.rule} → {response.status_code}")
 
     assert not accepted, "accepted without a valid CSRF token:\n" + "\n".join(accepted)
-    subject = reload(db, User, subject.id)
+    subject = reload(db, User, subject_id)
     assert subject.active and subject.roles == {Role.MEMBER} and subject.display_name == "Camille Exemple"
-    assert reload(db, Booking, booking.id).status == BookingStatus.CONFIRMED
-    if who == "admin":
+    assert reload(db, Booking, booking_id).status == BookingStatus.CONFIRMED
+    if admin_id:
         assert client.get("/compte").status_code == 200, "the logout without a token logged the admin out"
-        assert reload(db, User, admin.id).display_name != "Pirate"
-        assert reload(db, User, admin.id).preferred_language == "fr"
+        admin = reload(db, User, admin_id)
+        assert admin.display_name != "Pirate" and admin.preferred_language == "fr"
 
 
 def test_logout_needs_the_token_from_the_page(csrf_app, make_user):

@@ -225,6 +225,13 @@ def end_other_sessions(user: User, keep_token: str | None) -> None:
 def request_password_reset(email: str, *, now: datetime) -> None:
     user = find_user_by_email(email)
     if user is None or not user.active:
+        # Build (and drop) the same e-mail so unknown addresses answer as slowly as known ones.
+        with db.session.no_autoflush:
+            stand_in = User(email="", display_name="", preferred_language="fr", password_hash="")
+            message = queue_email(to="", subject=_l("Choisir un nouveau mot de passe"),
+                                  template="accounts/reset_password", language="fr", now=now, user=stand_in,
+                                  reset_url=absolute_url("accounts.forgot_password"), minutes=0)
+            db.session.expunge(message)
         return
     token = tokens.make_token(
         tokens.RESET_PASSWORD,
@@ -358,9 +365,10 @@ def confirm_email_change(token: str, *, now: datetime) -> User:
 def search_users(query: str | None, *, page: int, per_page: int = 25):
     statement = select(User).order_by(User.display_name, User.id)
     if query:
-        pattern = f"%{query.strip().lower()}%"
+        escaped = query.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        pattern = f"%{escaped}%"
         statement = statement.where(
-            or_(func.lower(User.display_name).like(pattern), User.email.like(pattern))
+            or_(func.lower(User.display_name).like(pattern, escape="\\"), User.email.like(pattern, escape="\\"))
         )
     return db.paginate(statement, page=page, per_page=per_page, error_out=False)
 
@@ -368,6 +376,7 @@ def search_users(query: str | None, *, page: int, per_page: int = 25):
 def set_roles(actor: User, user: User, roles: set[Role], *, now: datetime) -> None:
     if actor.id == user.id and Role.ADMIN not in roles:
         raise DomainError(_l("Vous ne pouvez pas retirer votre propre rôle d'administrateur."), field="roles")
+    roles = set(roles) | {Role.MEMBER}  # everyone with an account is a member
     current = {link.role: link for link in user.role_links}
     for role, link in current.items():
         if role not in roles:

@@ -400,3 +400,35 @@ def test_create_admin_creates_a_confirmed_admin_or_promotes_an_existing_account(
     assert promoted.id == member.id and promoted.is_admin and promoted.active and promoted.email_confirmed
     assert passwords.verify_password(promoted.password_hash, NEW_PASSWORD)
     assert count_users(db) == 2
+
+
+def test_admin_search_treats_percent_and_underscore_literally(make_user):
+    from portal.accounts.services import search_users
+
+    make_user(name="Cent pour cent")
+    make_user(name="Cinquante %")
+    make_user(name="a_b")
+    assert [u.display_name for u in search_users("%", page=1).items] == ["Cinquante %"]
+    assert [u.display_name for u in search_users("_", page=1).items] == ["a_b"]
+
+
+def test_removing_every_role_keeps_member(make_user, db, now):
+    from portal.accounts.models import Role
+    from portal.accounts.services import set_roles
+
+    admin = make_user(roles=("member", "admin"))
+    person = make_user(roles=("member", "staff"))
+    set_roles(admin, person, set(), now=now)
+    db.session.commit()
+    assert person.roles == {Role.MEMBER}
+
+
+def test_reset_for_unknown_address_queues_nothing(db, now):
+    from sqlalchemy import func, select
+
+    from portal.accounts.services import request_password_reset
+    from portal.mail.models import OutboxMessage
+
+    request_password_reset("nobody@example.org", now=now)
+    db.session.commit()
+    assert db.session.scalar(select(func.count(OutboxMessage.id))) == 0
