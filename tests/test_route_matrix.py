@@ -126,6 +126,7 @@ EXPECTED = {
     ("POST", "/admin/espaces/nouveau"):                 (LOGIN, 403, 403, 403, 422),
     ("GET", "/admin/espaces/<int:space_id>"):           (LOGIN, 403, 403, 403, 200),
     ("POST", "/admin/espaces/<int:space_id>"):          (LOGIN, 403, 403, 403, 422),
+    ("GET", "/admin/espaces/<int:space_id>/codes-qr"):  (LOGIN, 403, 403, 403, 200),
     ("GET", "/admin/fermetures"):                       (LOGIN, 403, 403, 403, 200),
     ("POST", "/admin/fermetures"):                      (LOGIN, 403, 403, 403, 422),
     ("POST", "/admin/fermetures/<int:closure_id>/supprimer"): (LOGIN, 403, 403, 403, CLOSURES),

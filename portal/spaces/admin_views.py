@@ -13,7 +13,9 @@ from portal.extensions import db
 from portal.forms import show_domain_error, status_for
 from portal.spaces.forms import CancelForm, ClosureForm, SpaceForm
 from portal.spaces.services import admin, queries
+from portal.qr import qr_svg
 from portal.timeutil import paris_today
+from portal.urls import absolute_url
 
 bp = Blueprint("spaces_admin", __name__, url_prefix="/admin")
 
@@ -92,3 +94,14 @@ def delete_closure(closure_id: int):
         db.session.commit()
         flash(_("Fermeture supprimée."), "success")
     return redirect(url_for("spaces_admin.closures"), 303)
+
+
+@bp.get("/espaces/<int:space_id>/codes-qr")
+@role_required(Role.ADMIN)
+def print_desk_codes(space_id: int):
+    """One QR code per desk, to print and stick on it: it opens "book this desk now"."""
+    space = queries.get_space(space_id, active_only=False)
+    codes = [(resource, qr_svg(absolute_url("spaces.desk", qr_token=resource.qr_token),
+                               label=_("Code QR du %(desk)s", desk=resource.name)))
+             for resource in queries.active_resources(space)]
+    return render_template("spaces/admin/desk_codes.html", space=space, codes=codes)
