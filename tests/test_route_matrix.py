@@ -87,6 +87,7 @@ EXPECTED = {
     ("POST", "/reservations"):                          (LOGIN, BOOK, BOOK, BOOK, BOOK),
     ("GET", "/reservations/<int:booking_id>"):          (LOGIN, 404, 404, 200, 200),
     ("POST", "/reservations/<int:booking_id>/annuler"): (LOGIN, 404, 404, SHOW_BOOKING, SHOW_BOOKING),
+    ("POST", "/reservations/<int:booking_id>/arrivee"): (LOGIN, 404, 404, SHOW_BOOKING, SHOW_BOOKING),
     ("POST", "/reservations/<int:booking_id>/annuler-la-suite"): (LOGIN, 404, 404, 404, 404),  # not in a series
     ("GET", "/reservations/<int:booking_id>/calendrier.ics"):    (LOGIN, 404, 404, 200, 200),
     ("GET", "/reservations/recurrente"):                (LOGIN, 200, 200, 200, 200),

@@ -261,6 +261,7 @@ def show_booking(booking_id: int):
         cancellable = False
     return render_template(
         "spaces/show_booking.html", booking=booking, space=booking.resource.space, cancellable=cancellable,
+        can_check_in=bookings.can_check_in(booking, now),
         cancel_form=CancelForm(), qr=qr_svg(check_in_url, label=_("Code QR de la réservation n° %(id)s", id=booking.id)),
         now=now,
     )
@@ -280,6 +281,23 @@ def cancel_booking(booking_id: int):
         else:
             db.session.commit()
             flash(_("Réservation annulée."), "success")
+    return redirect(url_for("spaces.show_booking", booking_id=booking_id), 303)
+
+
+@bp.post("/reservations/<int:booking_id>/arrivee")
+@login_required
+def check_in_self(booking_id: int):
+    """The resident says "I'm here" from their phone (the desk's QR code leads here too)."""
+    booking = bookings.get_booking(booking_id, current_user)
+    if CancelForm().validate_on_submit():
+        try:
+            bookings.check_in(current_user, booking, now=utcnow())
+        except DomainError as err:
+            db.session.rollback()
+            flash(str(err.message), "error")
+        else:
+            db.session.commit()
+            flash(_("Arrivée enregistrée. Bonne journée aux Chrysalides !"), "success")
     return redirect(url_for("spaces.show_booking", booking_id=booking_id), 303)
 
 
@@ -377,8 +395,11 @@ def desk(qr_token: str):
     space = resource.space
     day = availability.day_availability([space], paris_today(now), now, staff=False)[0]
     slots = [s for s in day.slots if s.open_for_booking and s.ends_at > now]
+    mine = None
+    if current_user.is_authenticated:
+        mine = bookings.current_booking_on(resource, current_user, now)
     return render_template("spaces/desk.html", resource=resource, space=space, day=day,
-                           slots=slots, now=now)
+                           slots=slots, now=now, mine=mine, form=CancelForm())
 
 
 @bp.route("/reservations/recurrente", methods=["GET", "POST"])

@@ -454,3 +454,51 @@ def test_members_may_not_open_staff_and_admin_pages(client, member_client, metho
 def test_staff_may_not_open_admin_pages(staff_client):
     assert staff_client.get("/admin/espaces").status_code == 403
     assert staff_client.get("/admin/fermetures").status_code == 403
+
+
+def test_member_checks_in_from_the_booking_page_during_the_slot(app, db, make_user, make_space):
+    """A resident says "I'm here" from their phone; staff see it on the board."""
+    from datetime import UTC, datetime, timedelta
+
+    from portal.spaces.models import Booking, BookingStatus
+
+    member = make_user()
+    space = make_space(kind="meeting_room")
+    now = datetime.now(UTC)
+    booking = Booking(resource_id=space.resources[0].id, user_id=member.id, booked_by_id=member.id,
+                      starts_at=now - timedelta(minutes=10), ends_at=now + timedelta(minutes=50),
+                      status=BookingStatus.CONFIRMED, check_in_token="tok-self-check-in", created_at=now,
+                      updated_at=now)
+    db.session.add(booking)
+    db.session.commit()
+    booking_id = booking.id
+    client = app.test_client()
+    client.post("/connexion", data={"email": member.email, "password": "correct horse battery staple"})
+    page = client.get(f"/reservations/{booking_id}").get_data(as_text=True)
+    assert "Je suis arrivé·e" in page
+    response = client.post(f"/reservations/{booking_id}/arrivee")
+    assert response.status_code == 303
+    db.session.rollback()
+    assert db.session.get(Booking, booking_id).checked_in_at is not None
+    assert "Je suis arrivé·e" not in client.get(f"/reservations/{booking_id}").get_data(as_text=True)
+
+
+def test_another_member_cannot_check_in_someone_elses_booking(app, db, make_user, make_space):
+    from datetime import UTC, datetime, timedelta
+
+    from portal.spaces.models import Booking, BookingStatus
+
+    owner, other = make_user(), make_user()
+    space = make_space(kind="meeting_room")
+    now = datetime.now(UTC)
+    booking = Booking(resource_id=space.resources[0].id, user_id=owner.id, booked_by_id=owner.id,
+                      starts_at=now - timedelta(minutes=10), ends_at=now + timedelta(minutes=50),
+                      status=BookingStatus.CONFIRMED, check_in_token="tok-other", created_at=now, updated_at=now)
+    db.session.add(booking)
+    db.session.commit()
+    booking_id = booking.id
+    client = app.test_client()
+    client.post("/connexion", data={"email": other.email, "password": "correct horse battery staple"})
+    assert client.post(f"/reservations/{booking_id}/arrivee").status_code == 404
+    db.session.rollback()
+    assert db.session.get(Booking, booking_id).checked_in_at is None

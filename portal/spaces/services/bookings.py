@@ -271,6 +271,22 @@ def decide_booking(actor: User, booking_id: int, *, approve: bool, reason: str |
     return booking
 
 
+def can_check_in(booking: Booking, now: datetime) -> bool:
+    return (booking.status == BookingStatus.CONFIRMED and booking.checked_in_at is None
+            and booking.starts_at - timedelta(hours=1) <= now < booking.ends_at)
+
+
+def current_booking_on(resource: Resource, user: User, now: datetime) -> Booking | None:
+    """The holder's booking of this desk that is about to start or running."""
+    return db.session.scalar(
+        select(Booking).where(
+            Booking.resource_id == resource.id, Booking.user_id == user.id,
+            Booking.status == BookingStatus.CONFIRMED,
+            *queries.overlapping(now, now + timedelta(hours=1)),
+        ).order_by(Booking.starts_at).limit(1)
+    )
+
+
 def check_in(actor: User, booking: Booking, *, now: datetime) -> None:
     if not actor.is_staff and booking.user_id != actor.id:
         raise NotFound(_l("Cette réservation n'existe pas."))
