@@ -34,17 +34,38 @@ def database_url(tmp_path_factory):
         yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'portal-test.sqlite3'}"
 
 
+_EXTRA_APPS: list = []
+
+
 def make_app(database_url: str, **overrides):
+    """Another app on a database (own settings); its connections are closed after the test."""
     from portal import create_app
 
-    return create_app("testing", SQLALCHEMY_DATABASE_URI=database_url, **overrides)
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=database_url, **overrides)
+    _EXTRA_APPS.append(app)
+    return app
+
+
+@pytest.fixture(autouse=True)
+def _dispose_extra_apps():
+    """Close pools of apps built inside a test, before the garbage collector finds them open
+    (psycopg would warn, and filterwarnings = error turns that into a random failure)."""
+    yield
+    from portal.extensions import db
+
+    while _EXTRA_APPS:
+        extra = _EXTRA_APPS.pop()
+        with extra.app_context():
+            db.engine.dispose()
 
 
 @pytest.fixture(scope="session")
 def app(database_url):
     from flask_migrate import upgrade
 
-    app = make_app(database_url)
+    from portal import create_app
+
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=database_url)
     with app.app_context():
         upgrade(directory=str(ROOT / "migrations"))
     return app
