@@ -86,6 +86,8 @@ class BaseConfig:
         self.HSTS = False
 
         self.MAX_CONTENT_LENGTH = env_int("MAX_CONTENT_LENGTH", 8 * 1024 * 1024)
+        # Uploaded images (events, later profiles); None means "uploads" in the instance folder.
+        self.UPLOAD_FOLDER = env("UPLOAD_FOLDER")
         self.WTF_CSRF_TIME_LIMIT = None  # tied to the session, not to a clock
         self.SQLALCHEMY_TRACK_MODIFICATIONS = False
 

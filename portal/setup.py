@@ -24,6 +24,8 @@ def register_database(app: Flask) -> None:
     if uri.startswith("postgresql://"):
         uri = "postgresql+psycopg://" + uri.removeprefix("postgresql://")
     app.config["SQLALCHEMY_DATABASE_URI"] = uri
+    if not app.config.get("UPLOAD_FOLDER"):
+        app.config["UPLOAD_FOLDER"] = str(Path(app.instance_path) / "uploads")
     import portal.models  # noqa: F401  (every table known to the metadata)
 
     db.init_app(app)
@@ -100,6 +102,14 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(spaces_bp)
     app.register_blueprint(spaces_staff_bp)
     app.register_blueprint(spaces_admin_bp)
+
+    from portal.events.feed_views import bp as event_feeds_bp
+    from portal.events.organiser_views import bp as organiser_bp
+    from portal.events.views import bp as events_bp
+
+    app.register_blueprint(events_bp)
+    app.register_blueprint(event_feeds_bp)
+    app.register_blueprint(organiser_bp)
 
     register_api(app)
 

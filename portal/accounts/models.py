@@ -30,6 +30,8 @@ class User(UserMixin, TimestampMixin, db.Model):
     email_confirmed_at: Mapped[datetime | None]
     active: Mapped[bool] = mapped_column(default=True)
     last_login_at: Mapped[datetime | None]
+    # Staff trust an organiser: their events are published without moderation.
+    trusted_organiser: Mapped[bool] = mapped_column(default=False)
     # The secret of the personal calendar-feed URL, shown on "my bookings" (revocable, regenerable).
     calendar_token: Mapped[str | None] = mapped_column(String(64), unique=True)
 

@@ -2,14 +2,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from functools import lru_cache
 
-from icalendar import Calendar, Event, Timezone
+from icalendar import Event
 
+from portal.ical import new_calendar
 from portal.spaces.models import Booking, BookingStatus
 from portal.timeutil import to_paris
 
-PRODID = "-//PTCE Vivre Les Mureaux//Portail des Chrysalides//FR"
 STATUS = {
     BookingStatus.CONFIRMED: "CONFIRMED",
     BookingStatus.PENDING: "TENTATIVE",
@@ -18,48 +17,6 @@ STATUS = {
 
 def booking_uid(booking: Booking) -> str:
     return f"booking-{booking.id}@chrysalides-portal"
-
-
-# Europe/Paris as calendar clients expect it: one yearly rule per change (the EU rule,
-# in force since 1996). icalendar's Timezone.from_tzid lists every change in one
-# multi-valued RDATE, which is valid RFC 5545 but which ical.js (Thunderbird) and
-# vobject read as its first value only: they then showed summer times an hour off.
-PARIS_VTIMEZONE = """BEGIN:VTIMEZONE
-TZID:Europe/Paris
-BEGIN:DAYLIGHT
-DTSTART:19960331T020000
-RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU
-TZNAME:CEST
-TZOFFSETFROM:+0100
-TZOFFSETTO:+0200
-END:DAYLIGHT
-BEGIN:STANDARD
-DTSTART:19961027T030000
-RRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU
-TZNAME:CET
-TZOFFSETFROM:+0200
-TZOFFSETTO:+0100
-END:STANDARD
-END:VTIMEZONE
-"""
-
-
-@lru_cache(maxsize=1)
-def vtimezone() -> Timezone:
-    """The VTIMEZONE every feed carries, parsed once per process."""
-    return Timezone.from_ical(PARIS_VTIMEZONE)
-
-
-def new_calendar(name: str) -> Calendar:
-    calendar = Calendar()
-    calendar.add("prodid", PRODID)
-    calendar.add("version", "2.0")
-    calendar.add("calscale", "GREGORIAN")
-    calendar.add("method", "PUBLISH")
-    calendar.add("x-wr-calname", name)
-    calendar.add("x-wr-timezone", "Europe/Paris")
-    calendar.add_component(vtimezone())
-    return calendar
 
 
 def booking_event(booking: Booking, *, summary: str, location: str, url: str | None) -> Event:

@@ -194,6 +194,7 @@ def _render_confirmation(form, space, starts_at, ends_at, now, *, preselected=No
     return render_template(
         "spaces/new_booking.html", form=form, space=space, starts_at=starts_at, ends_at=ends_at,
         problem=problem, durations=durations, suggestions=suggestions or [], free_desks=free_desks,
+        conflict=suggestions is not None,  # taken meanwhile, even when nothing else is free to suggest
     ), status
 
 

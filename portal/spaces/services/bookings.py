@@ -66,6 +66,7 @@ def create_booking(
     series: BookingSeries | None = None,
     notify: bool = True,
     quota_checked: bool = False,
+    for_event: bool = False,
 ) -> Booking:
     """Hold a slot for ``actor`` (or, for staff, on behalf of someone).
 
@@ -83,8 +84,11 @@ def create_booking(
     holder = on_behalf_of if isinstance(on_behalf_of, User) else (None if on_behalf_of else actor)
     if not staff:
         rules.check_may_book(actor, space)
-    rules.check_times(space, starts_at, ends_at, now, staff=staff)
-    if holder is not None and not staff and not quota_checked:
+    if for_event:  # an event keeps to opening hours and closures, not to the room's slot grid
+        rules.check_event_times(space, starts_at, ends_at, now)
+    else:
+        rules.check_times(space, starts_at, ends_at, now, staff=staff)
+    if holder is not None and not staff and not quota_checked and not for_event:
         rules.check_quota(holder, space, now)
     resources = queries.active_resources(space)
     if resource_id is not None and resource_id not in {r.id for r in resources}:
@@ -229,11 +233,12 @@ def bookings_of(user: User, now: datetime, *, upcoming: bool, limit: int = 50) -
 # --- changing -------------------------------------------------------------------------
 
 
-def cancel_booking(actor: User, booking: Booking, *, now: datetime, notify: bool = True) -> None:
+def cancel_booking(actor: User, booking: Booking, *, now: datetime, notify: bool = True, force: bool = False) -> None:
+    """``force``: the event holding this booking moves or ends, whatever the cancellation deadline."""
     staff = actor.is_staff
     if not staff and booking.user_id != actor.id:
         raise NotFound(_l("Cette réservation n'existe pas."))
-    rules.check_cancellable(booking, now, staff=staff)
+    rules.check_cancellable(booking, now, staff=staff or force)
     booking.status = BookingStatus.CANCELLED
     booking.cancelled_at = now
     booking.sequence += 1

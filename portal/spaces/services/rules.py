@@ -71,6 +71,31 @@ def check_times(space: Space, starts_at: datetime, ends_at: datetime, now: datet
         raise BookingRefused(_l("Ce créneau a déjà commencé."), field="starts_at")
 
 
+def check_event_times(space: Space, starts_at: datetime, ends_at: datetime, now: datetime) -> None:
+    """An event in a space: inside the opening hours of each day it covers, never on a closed day."""
+    if ends_at <= starts_at:
+        raise BookingRefused(_l("La fin doit être après le début."), field="ends_at")
+    if ends_at <= now:
+        raise BookingRefused(_l("Ce créneau est déjà passé."), field="starts_at")
+    local_start, local_end = to_paris(starts_at), to_paris(ends_at)
+    if local_end.date() != local_start.date():
+        raise BookingRefused(_l("Un événement dans un espace des Chrysalides commence et finit le même jour."),
+                             field="ends_at")
+    day = local_start.date()
+    closure = queries.closure_for(space.id, day, queries.closures_between(day, day, [space.id]))
+    if closure is not None:
+        raise BookingRefused(_l("%(space)s est fermé ce jour-là : %(reason)s.", space=space.name, reason=closure.reason), field="starts_at")
+    hours = hours_for(space, day)
+    if hours is None:
+        raise BookingRefused(_l("%(space)s est fermé ce jour de la semaine.", space=space.name), field="starts_at")
+    if local_start.time() < hours.opens_at or local_end.time() > hours.closes_at:
+        raise BookingRefused(
+            _l("%(space)s est ouvert de %(opens)s à %(closes)s ce jour-là.", space=space.name,
+               opens=hours.opens_at.strftime("%H:%M"), closes=hours.closes_at.strftime("%H:%M")),
+            field="starts_at",
+        )
+
+
 def _on_grid(space: Space, hours, starts_at: datetime, ends_at: datetime) -> bool:
     day = to_paris(starts_at).date()
     bounds = slot_bounds(space, day, hours)
