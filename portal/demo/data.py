@@ -36,4 +36,7 @@ def load_demo(*, now: datetime) -> list[str]:
     from portal.spaces.demo import load_demo_spaces
 
     lines.extend(load_demo_spaces())
+    from portal.events.demo import load_demo_events
+
+    lines.extend(load_demo_events(now))
     return lines

@@ -220,8 +220,12 @@ def cancel_registration(token: str):
 @bp.get("/mes-inscriptions")
 @login_required
 def my_registrations():
+    feed_url = None
+    if current_user.calendar_token:
+        feed_url = absolute_url("event_feeds.personal_feed", token=current_user.calendar_token)
     return render_template("events/my_registrations.html",
-                           registrations=registrations.registrations_of(current_user, utcnow()), form=ButtonForm())
+                           registrations=registrations.registrations_of(current_user, utcnow()), form=ButtonForm(),
+                           feed_url=feed_url)
 
 
 @bp.get("/medias/<path:name>")
