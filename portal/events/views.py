@@ -4,9 +4,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_from_directory, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
+from markupsafe import Markup
 
 from portal.db import utcnow
 from portal.errors import DomainError
@@ -25,7 +27,8 @@ from portal.events.services import agenda, registrations
 from portal.events.services.events import get_event, may_manage
 from portal.extensions import db
 from portal.forms import show_domain_error
-from portal.spaces.parsing import parse_day
+from portal.spaces.parsing import parse_day, parse_int
+from portal.spaces.services.cache import VersionedCache
 from portal.timeutil import paris_today
 from portal.urls import absolute_url
 
@@ -78,15 +81,33 @@ def _filters_from(form: AgendaFilterForm) -> agenda.AgendaFilters:
     )
 
 
+AGENDA_PAGE_SIZE = 40
+agenda_listings = VersionedCache(maxsize=256)
+
+
 @bp.get("/evenements")
 def agenda_page():
+    """Upcoming events by day, 40 at a time; the listing is reused while no event changes."""
     now = utcnow()
     form = AgendaFilterForm(request.args)
     form.validate()
-    events = agenda.search(current_user, _filters_from(form), now)
-    filters = {k: v for k, v in request.args.items() if v}
-    return render_template("events/agenda.html", form=form, days=agenda.by_day(events), filters=filters,
+    page = max(parse_int(request.args.get("page"), 1) or 1, 1)
+    filters = {k: v for k, v in request.args.items() if v and k != "page"}
+    listing = agenda_listings.get(
+        key=(tuple(sorted(filters.items())), page, str(get_locale()), current_user.is_authenticated),
+        version=agenda.agenda_version(current_user, now),
+        compute=lambda: _render_listing(form, filters, page, now),
+    )
+    return render_template("events/agenda.html", form=form, filters=filters, listing=listing,
                            feed_url=absolute_url("event_feeds.public_feed"))
+
+
+def _render_listing(form: AgendaFilterForm, filters: dict, page: int, now) -> Markup:
+    events = agenda.search(current_user, _filters_from(form), now, limit=AGENDA_PAGE_SIZE + 1,
+                           offset=(page - 1) * AGENDA_PAGE_SIZE)
+    more = len(events) > AGENDA_PAGE_SIZE
+    return Markup(render_template("events/_agenda_listing.html", days=agenda.by_day(events[:AGENDA_PAGE_SIZE]),
+                                  page=page, more=more, filters=filters))
 
 
 @bp.get("/evenements/mois")

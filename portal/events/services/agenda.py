@@ -5,7 +5,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import String, cast, func, select
 from sqlalchemy.orm import joinedload
 
 from portal.accounts.models import User
@@ -39,7 +39,14 @@ def visible_events(viewer: User | None):
     return query
 
 
-def search(viewer: User | None, filters: AgendaFilters, now: datetime, *, limit: int = 200) -> list[Event]:
+def _json_list_has(column, value: str):
+    """Portable "JSON list contains": the list is stored as text on both databases."""
+    escaped = value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_").replace('"', "")
+    return cast(column, String).like(f'%"{escaped}"%', escape="\\")
+
+
+def search(viewer: User | None, filters: AgendaFilters, now: datetime, *, limit: int = 200,
+           offset: int = 0) -> list[Event]:
     query = visible_events(viewer).options(joinedload(Event.space))
     first = filters.first or paris_today(now)
     last = filters.last
@@ -59,13 +66,20 @@ def search(viewer: User | None, filters: AgendaFilters, now: datetime, *, limit:
         query = query.where(Event.organiser_id == filters.organiser_id)
     if filters.space_id:
         query = query.where(Event.space_id == filters.space_id)
-    events = list(db.session.scalars(query.order_by(Event.starts_at, Event.id).limit(limit * 2)))
-    # Languages and tags are short JSON lists: filtered here, on an already bounded page.
     if filters.language:
-        events = [e for e in events if filters.language in (e.languages or [])]
+        query = query.where(_json_list_has(Event.languages, filters.language))
     if filters.tag:
-        events = [e for e in events if filters.tag in (e.tags or [])]
-    return events[:limit]
+        query = query.where(_json_list_has(Event.tags, filters.tag))
+    return list(db.session.scalars(query.order_by(Event.starts_at, Event.id).offset(offset).limit(limit)))
+
+
+def agenda_version(viewer: User | None, now: datetime) -> tuple:
+    """The agenda changes when an event changes, and each minute as events end."""
+    query = select(func.count(Event.id), func.max(Event.updated_at)).where(Event.status.in_(LISTED))
+    if viewer is None or not viewer.is_authenticated:
+        query = query.where(Event.audience == EventAudience.PUBLIC)
+    count, last = db.session.execute(query).one()
+    return (count, last.isoformat() if last else "", now.replace(second=0, microsecond=0).isoformat())
 
 
 def by_day(events: list[Event]) -> OrderedDict[date, list[Event]]:
