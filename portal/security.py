@@ -19,6 +19,22 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "frame-ancestors 'none'",
     ]
 )
+# For the few pages partner sites embed with <iframe>: any site may frame them, nothing else relaxes.
+FRAMABLE_CONTENT_SECURITY_POLICY = CONTENT_SECURITY_POLICY.replace("frame-ancestors 'none'", "frame-ancestors *")
+
+
+def allow_framing(response: Response) -> Response:
+    """Let any site show this response in a frame (its CSP decides; no X-Frame-Options then)."""
+    response.headers["Content-Security-Policy"] = FRAMABLE_CONTENT_SECURITY_POLICY
+    return response
+
+
+def _frame_ancestors(policy: str) -> str | None:
+    for directive in policy.split(";"):
+        name, _, value = directive.strip().partition(" ")
+        if name.lower() == "frame-ancestors":
+            return value.strip()
+    return None
 
 
 def init_security(app: Flask) -> None:
@@ -27,10 +43,12 @@ def init_security(app: Flask) -> None:
     @app.after_request
     def _security_headers(response: Response) -> Response:
         headers = response.headers
-        headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        policy = headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         headers.setdefault("X-Content-Type-Options", "nosniff")
         headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-        headers.setdefault("X-Frame-Options", "DENY")
+        if _frame_ancestors(policy) in (None, "'none'"):
+            # X-Frame-Options knows no "any site": a view that opens frame-ancestors drops it.
+            headers.setdefault("X-Frame-Options", "DENY")
         headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
         headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
         if hsts:

@@ -119,6 +119,7 @@ def register_api(app: Flask) -> None:
     from portal.api.auth import user_from_request
     from portal.api.docs import bp as api_docs_bp
     from portal.api.guard import check_session_csrf
+    from portal.events.api import bp as events_api_bp
     from portal.spaces.api import bp as spaces_api_bp
 
     app.config.update(
@@ -133,7 +134,7 @@ def register_api(app: Flask) -> None:
         "session": {"type": "apiKey", "in": "cookie", "name": "session"},
     }}, "security": [{"bearer": []}, {"session": []}]})
     login_manager.request_loader(user_from_request)
-    for blueprint in (spaces_api_bp,):
+    for blueprint in (spaces_api_bp, events_api_bp):
         csrf.exempt(blueprint)
         # Registered on this app, not on the shared blueprint: Flask refuses
         # set-up calls on a blueprint once registered, so a second app failed.
@@ -157,6 +158,10 @@ def register_commands(app: Flask) -> None:
     from portal.spaces.cli import bookings_cli
 
     app.cli.add_command(bookings_cli)
+
+    from portal.events.cli import events_cli
+
+    app.cli.add_command(events_cli)
 
 
 def register_proxy(app: Flask) -> None:

@@ -24,6 +24,23 @@ def api_login_required(view):
     return wrapped
 
 
+def api_role_required(*roles):
+    """401 without credentials, 403 without one of the roles (the service checks the object)."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if not current_user.is_authenticated:
+                return problem(401)
+            if not current_user.has_role(*roles):
+                return problem(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
 def check_session_csrf():
     """Session-authenticated writes need the CSRF token (header X-CSRFToken); bearer tokens do not."""
     if request.method not in UNSAFE_METHODS:

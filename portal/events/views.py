@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_from_directory, url_for
+from flask import make_response
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -27,6 +28,7 @@ from portal.events.services import agenda, registrations
 from portal.events.services.events import get_event, may_manage
 from portal.extensions import db
 from portal.forms import show_domain_error
+from portal.security import allow_framing
 from portal.spaces.parsing import parse_day, parse_int
 from portal.spaces.services.cache import VersionedCache
 from portal.timeutil import paris_today
@@ -123,6 +125,23 @@ def month():
     next_month = last + timedelta(days=1)
     return render_template("events/month.html", weeks=agenda.month_grid(first, events), month=first, today=today,
                            previous_month=previous_month, next_month=next_month)
+
+
+EMBED_LIMIT, EMBED_MAX = 10, 50
+
+
+@bp.get("/evenements/integrer")
+def embed():
+    """Upcoming public events for partner sites to show in an <iframe>: no script, no form, no account."""
+    theme = request.args.get("theme") or None
+    if theme is not None and theme not in THEME_LABELS:
+        abort(404)
+    limit = min(max(request.args.get("limit", EMBED_LIMIT, type=int), 1), EMBED_MAX)
+    events = agenda.search(None, agenda.AgendaFilters(theme=theme), utcnow(), limit=limit)
+    response = make_response(render_template("events/embed.html", days=agenda.by_day(events), theme=theme))
+    response.headers["Cache-Control"] = "public, max-age=300"
+    response.vary.add("Accept-Language")
+    return allow_framing(response)
 
 
 @bp.get("/evenements/<int:event_id>")

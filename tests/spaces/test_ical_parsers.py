@@ -1,23 +1,16 @@
-"""The personal feed read back by parsers that did not write it.
+"""The personal bookings feed read back by parsers that did not write it.
 
-``icalendar`` writes the feed; here ical.js (the parser inside Thunderbird, run by node)
-and vobject (run in a fresh Python process per file: it caches time zones per process)
-read it. Both resolve each TZID through the feed's own VTIMEZONE, so the times they
-report depend on what the feed says about Europe/Paris, not on the reader's tz database.
+ical.js and vobject, each in a fresh process: see tests/icalendar_parsers.py. Both resolve
+each TZID through the feed's own VTIMEZONE, so the times they report depend on what the
+feed says about Europe/Paris, not on the reader's tz database.
 """
 from __future__ import annotations
 
-import importlib.util
 import io
-import json
 import re
 import secrets
-import shutil
-import subprocess
-import sys
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -25,150 +18,20 @@ import pytest
 from portal.spaces.models import Booking, BookingStatus, OpeningHours, Resource, Space, SpaceKind
 from portal.spaces.services.bookings import cancel_booking
 from portal.spaces.services.feeds import regenerate_feed_token
-from tests.support import strict
+from tests.icalendar_parsers import Parsers, Reading, find_parsers, unfolded_lines
 
-ROOT = Path(__file__).resolve().parents[2]
 PARIS = ZoneInfo("Europe/Paris")
-
-NODE_SCRIPT = r"""
-import { readFileSync } from "node:fs";
-
-const { default: ICAL } = await import(process.argv[2]);
-const root = new ICAL.Component(ICAL.parse(readFileSync(process.argv[3], "utf8")));
-
-// The feed's own time zone definitions, by TZID.
-const zones = new Map(root.getAllSubcomponents("vtimezone").map(
-  (c) => [c.getFirstPropertyValue("tzid"), new ICAL.Timezone(c)]));
-
-const pad = (n) => String(n).padStart(2, "0");
-const wallClock = (t) => `${t.year}-${pad(t.month)}-${pad(t.day)}T${pad(t.hour)}:${pad(t.minute)}`;
-
-function read(prop) {
-  const raw = prop.getFirstValue();
-  const tzid = prop.getParameter("tzid") || null;
-  const isUtc = raw.zone === ICAL.Timezone.utcTimezone;
-  const zone = isUtc ? ICAL.Timezone.utcTimezone : (tzid ? zones.get(tzid) : null);
-  if (!zone) {
-    return { tzid, floating: !tzid && !isUtc, has_vtimezone: false };
-  }
-  const written = ICAL.Time.fromData({
-    year: raw.year, month: raw.month, day: raw.day, hour: raw.hour, minute: raw.minute, second: raw.second,
-  }, zone);
-  const utc = written.convertToZone(ICAL.Timezone.utcTimezone);
-  return {
-    tzid, floating: false, has_vtimezone: true,
-    local: wallClock(utc.convertToZone(zone)),  // back from UTC through the VTIMEZONE rules
-    utc: wallClock(utc),
-    unix: written.toUnixTime(),
-    parser_zone: raw.zone ? raw.zone.tzid : null,  // what ical.js itself resolved
-  };
-}
-
-const events = root.getAllSubcomponents("vevent").map((vevent) => {
-  const event = new ICAL.Event(vevent);
-  const start = read(vevent.getFirstProperty("dtstart"));
-  const end = read(vevent.getFirstProperty("dtend"));
-  return {
-    uid: event.uid,
-    status: vevent.getFirstPropertyValue("status"),
-    sequence: event.sequence,
-    start, end,
-    minutes: start.has_vtimezone && end.has_vtimezone ? (end.unix - start.unix) / 60 : null,
-    event_minutes: event.duration.toSeconds() / 60,  // ical.js's own endDate - startDate
-  };
-});
-console.log(JSON.stringify(events));
-"""
-
-VOBJECT_SCRIPT = r"""
-import json, sys
-from datetime import timezone
-
-import vobject
-
-calendar = vobject.readOne(open(sys.argv[1], encoding="utf-8").read())
-zones = {c.tzid.value for c in calendar.contents.get("vtimezone", [])}
-
-
-def read(prop):
-    value = prop.value
-    # vobject moves TZID aside once it has turned the value into an aware datetime.
-    tzid = (prop.params.get("X-VOBJ-ORIGINAL-TZID") or prop.params.get("TZID") or [None])[0]
-    tzid = tzid[0] if isinstance(tzid, list) else tzid
-    if value.tzinfo is None:
-        return {"tzid": tzid, "floating": True, "has_vtimezone": False}
-    utc = value.astimezone(timezone.utc)
-    return {
-        "tzid": tzid, "floating": False, "has_vtimezone": tzid is None or tzid in zones,
-        "local": utc.astimezone(value.tzinfo).strftime("%Y-%m-%dT%H:%M"),
-        "utc": utc.strftime("%Y-%m-%dT%H:%M"),
-        "timestamp": utc.timestamp(),
-        "tzinfo": f"{type(value.tzinfo).__module__}.{type(value.tzinfo).__name__}",
-    }
-
-
-events = []
-for vevent in calendar.contents.get("vevent", []):
-    start, end = read(vevent.dtstart), read(vevent.dtend)
-    events.append({
-        "uid": vevent.uid.value,
-        "status": vevent.status.value,
-        "sequence": int(vevent.sequence.value),
-        "start": start, "end": end,
-        "minutes": (end["timestamp"] - start["timestamp"]) / 60 if not start["floating"] else None,
-    })
-print(json.dumps(events))
-"""
-
 
 # --- the parsers --------------------------------------------------------------------------------
 
 
-def _missing(reason: str):
-    if strict():
-        pytest.fail(f"{reason} (PORTAL_TEST_STRICT=1)")
-    pytest.skip(reason)
-
-
 @pytest.fixture(scope="module")
-def ical_js(tmp_path_factory):
-    """(node, the module file of ical.js as a URL, the script)."""
-    node = shutil.which("node")
-    package = ROOT / "node_modules" / "ical.js" / "package.json"
-    if node is None or not package.exists():
-        _missing("node or node_modules/ical.js is missing (npm ci)")
-    manifest = json.loads(package.read_text())
-    exports = manifest.get("exports", {})
-    entry = (exports.get("import") if isinstance(exports, dict) else None) or manifest["main"]
-    script = tmp_path_factory.mktemp("icaljs") / "read_feed.mjs"
-    script.write_text(NODE_SCRIPT)
-    return node, (package.parent / entry).resolve().as_uri(), script
-
-
-@pytest.fixture(scope="module")
-def vobject_script(tmp_path_factory):
-    if importlib.util.find_spec("vobject") is None:
-        _missing("vobject is not installed (pip install -r requirements-dev.txt)")
-    script = tmp_path_factory.mktemp("vobject") / "read_feed.py"
-    script.write_text(VOBJECT_SCRIPT)
-    return script
-
-
-@dataclass
-class Reading:
-    raw: str
-    ical_js: dict[str, dict]  # by UID
-    vobject: dict[str, dict]
-
-
-def _run(command: list[str]) -> list[dict]:
-    done = subprocess.run(command, capture_output=True, text=True, timeout=60, cwd=ROOT)
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout)
+def parsers(tmp_path_factory) -> Parsers:
+    return find_parsers(tmp_path_factory)
 
 
 @pytest.fixture
-def read_feed(client, tmp_path, ical_js, vobject_script):
+def read_feed(client, tmp_path, parsers):
     """GET the personal feed, then parse the bytes with both parsers, each in its own process."""
     fetches = iter(range(1, 100))
 
@@ -176,15 +39,7 @@ def read_feed(client, tmp_path, ical_js, vobject_script):
         response = client.get(f"/calendrier/{token}.ics")
         assert response.status_code == 200
         assert response.mimetype == "text/calendar"
-        path = tmp_path / f"feed-{next(fetches)}.ics"
-        path.write_bytes(response.data)
-        node, module_url, node_script = ical_js
-        by_uid = lambda events: {e["uid"]: e for e in events}  # noqa: E731
-        return Reading(
-            raw=response.get_data(as_text=True),
-            ical_js=by_uid(_run([node, str(node_script), module_url, str(path)])),
-            vobject=by_uid(_run([sys.executable, str(vobject_script), str(path)])),
-        )
+        return parsers.read(response.data, tmp_path / f"feed-{next(fetches)}.ics")
 
     return read
 
@@ -267,10 +122,6 @@ def feed(db, make_user, now):
         for name, (starts_at, ends_at, status, _sequence) in plans.items()
     }
     return token, user, rows, expected
-
-
-def unfolded_lines(raw: str) -> list[str]:
-    return re.sub(r"\r?\n[ \t]", "", raw).splitlines()
 
 
 # --- the tests --------------------------------------------------------------------------------

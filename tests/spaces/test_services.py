@@ -68,7 +68,7 @@ def staff_user(make_user):
 
 
 def test_desk_area_offers_morning_afternoon_and_whole_day(make_space, member):
-    space = make_space(kind="desk_area", desks=3)
+    space = make_space(kind="desk_area", desks=3, max_duration_minutes=11 * 60)
     (day,) = availability.day_availability([space], TUESDAY, NOW)
 
     assert day.is_open
@@ -84,6 +84,13 @@ def test_desk_area_offers_morning_afternoon_and_whole_day(make_space, member):
     # A desk taken in the morning is no longer free for the whole day, but still is in the afternoon.
     assert [s.free_count for s in day.slots] == [2, 3, 2]
     assert all(slot.bookable for slot in day.slots)
+
+
+def test_whole_day_longer_than_the_maximum_duration_is_not_offered(make_space):
+    space = make_space(kind="desk_area", desks=3, max_duration_minutes=6 * 60)
+    (day,) = availability.day_availability([space], TUESDAY, NOW)
+
+    assert [(s.part, s.bookable) for s in day.slots] == [("morning", True), ("afternoon", True), ("day", False)]
 
 
 def test_room_offers_a_thirty_minute_grid(make_space, member):
@@ -121,7 +128,7 @@ def test_closures_and_closed_weekdays_offer_no_slot(db, make_space):
 
 def test_past_slots_are_not_open(make_space):
     room = make_space()
-    desks = make_space(kind="desk_area", desks=2)
+    desks = make_space(kind="desk_area", desks=2, max_duration_minutes=11 * 60)
     # NOW is 10:00 in Paris on Monday.
     room_slots = slots_by_start(availability.day_availability([room], MONDAY, NOW)[0])
     assert not room_slots["09:30"].open_for_booking

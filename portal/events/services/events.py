@@ -26,6 +26,7 @@ from portal.events.models import (
     Theme,
 )
 from portal.events.sanitize import clean_description
+from portal.events.services import registrations
 from portal.events.services.recurrence import Recurrence, occurrence_days
 from portal.extensions import db
 from portal.spaces.errors import BookingConflict, BookingRefused
@@ -67,6 +68,18 @@ def is_organiser(user: User) -> bool:
 
 def may_manage(user: User, event: Event) -> bool:
     return user.is_authenticated and (user.is_staff or event.organiser_id == user.id)
+
+
+def current_data(event: Event) -> EventData:
+    """What the event says now, as the organiser would fill it in: the base of a partial change."""
+    return EventData(
+        title=event.title, theme=event.theme, starts_at=event.starts_at, ends_at=event.ends_at,
+        description=event.description_html, tags=list(event.tags or []), organisation_name=event.organisation_name,
+        all_day=event.all_day, space_id=event.space_id, address=event.address, audience=event.audience,
+        languages=list(event.languages or []), accessibility=event.accessibility, capacity=event.capacity,
+        registration_mode=event.registration_mode, registration_deadline=event.registration_deadline,
+        is_free=event.is_free, price_info=event.price_info,
+    )
 
 
 def check_data(data: EventData) -> None:
@@ -220,6 +233,7 @@ def update_event(actor: User, event: Event, data: EventData, *, now: datetime, w
                                                              + (to_paris(data.starts_at).date()
                                                                 - to_paris(event.starts_at).date()))
         before = {name: getattr(target, name) for name in PLACE_FIELDS}
+        capacity_before = target.capacity
         if data.capacity is not None and data.capacity < target.seats_taken:
             raise DomainError(_l("%(count)s places sont déjà prises : la capacité ne peut pas être plus petite.",
                                  count=target.seats_taken), field="capacity")
@@ -236,6 +250,8 @@ def update_event(actor: User, event: Event, data: EventData, *, now: datetime, w
                 raise _place_error(err, to_paris(target.starts_at).date()) from err
             if target.status == EventStatus.PUBLISHED:
                 notifications.event_changed(target, now=now)
+        if capacity_before is not None and (target.capacity is None or target.capacity > capacity_before):
+            registrations.promote_waiting(target, now=now)  # new seats go to the waiting list first
         changed.append(target)
     db.session.flush()
     return changed

@@ -74,10 +74,13 @@ def _take_seat_or_wait(registration: Registration, wanted: RegistrationStatus, n
 
 
 def _someone_waiting(event: Event, registration: Registration) -> bool:
-    """A freed seat goes to the waiting list first, never to a newcomer."""
+    """A freed seat goes to the waiting list first, never to a newcomer.
+
+    Only people still waiting count: an offer already holds its own seat (seats_taken).
+    """
     return db.session.scalar(
         select(Registration.id).where(Registration.event_id == event.id,
-                                      Registration.status.in_((RegistrationStatus.WAITLISTED, RegistrationStatus.OFFERED)),
+                                      Registration.status == RegistrationStatus.WAITLISTED,
                                       Registration.id != (registration.id or 0)).limit(1)
     ) is not None
 

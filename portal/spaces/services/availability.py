@@ -126,7 +126,10 @@ def _space_day(space, day, now, closures, resources, bookings_by_resource, staff
 
 
 def slot_open(space: Space, starts_at: datetime, ends_at: datetime, now: datetime, *, staff: bool = False) -> bool:
-    """A slot can be taken until it ends for desks (arrive late), until it starts for rooms."""
+    """A slot can be taken until it ends for desks (arrive late), until it starts for rooms;
+    never when it is longer than the space allows (a full day of a half-day-only desk area)."""
+    if ends_at - starts_at > timedelta(minutes=space.max_duration_minutes):
+        return False
     if staff:
         return ends_at > now
     latest = now + timedelta(days=space.max_days_ahead + 1)

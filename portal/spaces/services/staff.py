@@ -20,7 +20,7 @@ from portal.spaces.models import (
 from portal.spaces.services.queries import overlapping
 from portal.timeutil import paris_day_bounds, paris_today
 
-JOB_NAMES = ("bookings.send-reminders", "bookings.release-no-shows")
+JOB_NAMES = ("bookings.send-reminders", "bookings.release-no-shows", "events.send-reminders", "events.expire-offers")
 
 
 @dataclass
