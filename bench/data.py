@@ -111,3 +111,30 @@ def grow(*, members: int, past: int, future: int, now: datetime | None = None) -
     db.session.execute(Booking.__table__.delete())
     create_bookings(spaces, member_ids, past=past, future=future, now=now)
     db.session.commit()
+
+
+def create_events(organiser_id: int, *, upcoming: int, past: int, now: datetime | None = None) -> list[int]:
+    """Published public events at outside addresses (no room needed): a year of history and
+    ``upcoming`` ahead, three a day; registrations open with a large capacity."""
+    from portal.events.models import Event
+
+    now = now or datetime.now(UTC)
+    today = paris_today(now)
+    rows = []
+    themes = ["vivre_ensemble", "travailler", "visiter_rencontrer"]
+    for n in range(past + upcoming):
+        offset = (n - past) // 3 + (1 if n >= past else -1)
+        day = today + timedelta(days=offset)
+        start = time(9 + 3 * (n % 3), 0)
+        rows.append(dict(
+            uid=f"bench-{n}-{secrets.token_hex(4)}@chrysalides-portal", title=f"Événement {n} (banc d'essai)",
+            description_html="<p>Un événement du banc d'essai.</p>", theme=themes[n % 3], tags=["banc"],
+            organiser_id=organiser_id, organisation_name="", starts_at=paris_to_utc(day, start),
+            ends_at=paris_to_utc(day, time(start.hour + 2)), all_day=False, address="Les Mureaux",
+            audience="public", languages=["fr"], accessibility="", capacity=100_000, seats_taken=0,
+            registration_mode="free", is_free=True, price_info="", status="published", sequence=0,
+            detached=False, published_at=now, created_at=now, updated_at=now))
+    for start in range(0, len(rows), CHUNK):
+        db.session.execute(insert(Event), rows[start:start + CHUNK])
+    db.session.commit()
+    return list(db.session.scalars(select(Event.id).where(Event.starts_at > now).order_by(Event.starts_at)))

@@ -31,7 +31,9 @@ CONNECTIONS = os.environ.get("BENCH_CONNECTIONS", "16")
 WORKERS = os.environ.get("BENCH_WORKERS", "2")
 SMALL = dict(members=50, past=2_000, future=200)
 FULL = dict(members=2_000, past=200_000, future=5_000)
-TARGETS = {"availability page": 0.40, "availability API": 0.40, "booking creation": 0.20}
+TARGETS = {"availability page": 0.40, "availability API": 0.40, "booking creation": 0.20,
+           "agenda page": 0.40, "public feed (304)": 0.60}
+EVENTS = dict(upcoming=2_000, past=1_100)  # three a day: a year of history
 
 
 def free_port() -> int:
@@ -151,6 +153,7 @@ def main() -> int:
         from portal.accounts.models import User
 
         member = db.session.scalar(select(User).order_by(User.id))
+        member_id = member.id
         _token, secret = create_token(member, "banc d'essai", now=datetime.now(UTC))
         rooms = list(db.session.scalars(select(Space.id).where(Space.kind == SpaceKind.MEETING_ROOM)))
         db.session.commit()
@@ -166,8 +169,27 @@ def main() -> int:
     }
     small_counts = count_queries(app, requests)
     with app.app_context():
+        small_events = data.create_events(member_id, upcoming=30, past=30)
+    for name, request_ in {"agenda page": ("GET", "/evenements", {}, None),
+                           "public feed (304)": ("GET", "/evenements/flux.ics", {"If-None-Match": "*"}, None),
+                           "public feed (cached body)": ("GET", "/evenements/flux.ics", {}, None),
+                           "event registration": ("POST", f"/api/v1/events/{small_events[0]}/registrations", auth, {})
+                           }.items():
+        small_counts.update(count_queries(app, {name: request_}))
+    with app.app_context():
+        from portal.events.models import Event, Registration
+
+        db.session.execute(Registration.__table__.delete())
+        db.session.execute(Event.__table__.delete())
+        db.session.commit()
+    with app.app_context():
         data.grow(**FULL)
+        event_ids = data.create_events(member_id, upcoming=EVENTS["upcoming"], past=EVENTS["past"])
     print(f"data generated in {time.monotonic() - started:.0f} s", flush=True)
+    requests["agenda page"] = ("GET", "/evenements", {}, None)
+    requests["public feed (304)"] = ("GET", "/evenements/flux.ics", {"If-None-Match": "*"}, None)
+    requests["public feed (cached body)"] = ("GET", "/evenements/flux.ics", {}, None)
+    requests["event registration"] = ("POST", f"/api/v1/events/{event_ids[0]}/registrations", auth, {})
     requests["booking creation"][3]["starts_at"] = f"{probe_day.isoformat()}T10:00:00+01:00"
     requests["booking creation"][3]["ends_at"] = f"{probe_day.isoformat()}T10:30:00+01:00"
     full_counts = count_queries(app, requests)
@@ -191,6 +213,16 @@ def main() -> int:
         first_day = (paris_today(datetime.now(UTC)) + timedelta(days=2)).isoformat()
         results["booking creation"] = wrk(base, create_script, env={
             "BENCH_TOKEN": secret, "BENCH_SPACES": ",".join(map(str, rooms)), "BENCH_FIRST_DAY": first_day})
+        results["agenda page"] = wrk(base + "/evenements", report)
+        etag = urllib.request.urlopen(base + "/evenements/flux.ics", timeout=30).headers["ETag"]
+        feed_script = OUT / "feed_304.lua"
+        feed_script.write_text(f'wrk.headers["If-None-Match"] = {json.dumps(etag)}\n' + report.read_text())
+        results["public feed (304)"] = wrk(base + "/evenements/flux.ics", feed_script)
+        results["public feed (cached body)"] = wrk(base + "/evenements/flux.ics", report)
+        register_script = OUT / "register.lua"
+        register_script.write_text((ROOT / "bench" / "wrk_register.lua").read_text() + report.read_text())
+        results["event registration"] = wrk(base, register_script, env={
+            "BENCH_TOKEN": secret, "BENCH_EVENTS": ",".join(map(str, event_ids))})
     finally:
         stop(process)
         if database == "PostgreSQL":
@@ -217,7 +249,8 @@ def render(results: dict, small: dict, full: dict, database: str) -> str:
         f"Python {platform.python_version()}, {database}; gunicorn {WORKERS} sync workers "
         f"(config/gunicorn.conf.py), wrk -t2 -c{CONNECTIONS} -d{DURATION} on loopback (client and server share the cores).",
         f"Volume: {FULL['members']} members, {FULL['past']} past and {FULL['future']} future bookings, "
-        f"{data_spaces()} spaces. Ratios compare with the ceiling measured in the same run.",
+        f"{data_spaces()} spaces, {EVENTS['upcoming']} upcoming events and {EVENTS['past']} in the past year. "
+        "Ratios compare with the ceiling measured in the same run.",
         "",
         "| scenario | req/s | p50 ms | p95 ms | ratio to ceiling | target | SQL queries (small → full) | non-2xx/3xx |",
         "| --- | ---: | ---: | ---: | ---: | ---: | --- | ---: |",

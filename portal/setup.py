@@ -103,6 +103,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(spaces_staff_bp)
     app.register_blueprint(spaces_admin_bp)
 
+    import portal.events.organiser_tools  # noqa: F401  (adds its routes to the organiser blueprint)
     from portal.events.feed_views import bp as event_feeds_bp
     from portal.events.organiser_views import bp as organiser_bp
     from portal.events.views import bp as events_bp

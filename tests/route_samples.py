@@ -98,6 +98,50 @@ class Samples:
         return self._once("api_token", make)
 
 
+    def organiser(self):
+        return self._once("organiser", lambda: self._make_user(name="Orla Organisatrice",
+                                                               roles=("member", "organiser")))
+
+    def event(self):
+        """A published public event in ten days, open to registration, by the sample organiser."""
+
+        def make():
+            from portal.db import utcnow
+            from portal.events.models import RegistrationMode, Theme
+            from portal.events.services import events as event_service
+            from portal.extensions import db
+            from portal.timeutil import paris_to_utc, paris_today
+
+            now = utcnow()
+            day = paris_today(now) + timedelta(days=10)
+            organiser = self.organiser()
+            organiser.trusted_organiser = True
+            data = event_service.EventData(
+                title="Atelier exemple", theme=Theme.LIVING_TOGETHER, starts_at=paris_to_utc(day, time(18)),
+                ends_at=paris_to_utc(day, time(20)), address="Place de la Mairie, Les Mureaux",
+                registration_mode=RegistrationMode.FREE, capacity=20)
+            (event,) = event_service.create_event(organiser, data, now=now)
+            event_service.publish(organiser, event, now=now)
+            db.session.commit()
+            return event
+
+        return self._once("event", make)
+
+    def registration(self):
+        """The sample user's registration to the sample event."""
+
+        def make():
+            from portal.db import utcnow
+            from portal.events.services import registrations
+            from portal.extensions import db
+
+            registration = registrations.register_member(self.user(), self.event(), now=utcnow())
+            db.session.commit()
+            return registration
+
+        return self._once("registration", make)
+
+
 PARAMETERS: dict[str, Callable[[Samples], object]] = {
     "user_id": lambda samples: samples.user().id,
     "token": lambda samples: INVALID_TOKEN,
@@ -106,6 +150,11 @@ PARAMETERS: dict[str, Callable[[Samples], object]] = {
     "closure_id": lambda samples: samples.closure().id,
     "token_id": lambda samples: samples.api_token().id,
     "qr_token": lambda samples: samples.space().resources[0].qr_token,
+    "event_id": lambda samples: samples.event().id,
+    "registration_id": lambda samples: samples.registration().id,
+    "organiser_id": lambda samples: samples.organiser().id,
+    "theme": lambda samples: "travailler",
+    "name": lambda samples: "absente.jpg",  # an uploaded image: no such file
 }
 
 

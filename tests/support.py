@@ -3,14 +3,26 @@ from __future__ import annotations
 
 import contextvars
 import html
+import http.cookiejar
 import os
 import re
 import secrets
+import signal
 import socket
+import subprocess
+import sys
 import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from flask.testing import FlaskClient
@@ -19,6 +31,8 @@ from sqlalchemy.engine import make_url
 
 DEFAULT_PG_URL = "postgresql://postgres@127.0.0.1:5432/"
 CHROMIUM = "/usr/bin/chromium"
+ROOT = Path(__file__).resolve().parent.parent
+PASSWORD = "correct horse battery staple"  # make_user's default
 
 
 def strict() -> bool:
@@ -173,6 +187,150 @@ class LiveServer:
     def stop(self):
         self.server.shutdown()
         self.thread.join(timeout=5)
+
+
+# --- gunicorn on the test database, for real concurrency ---------------------------
+
+
+@contextmanager
+def gunicorn_server(database_url: str, log_path: Path, *, workers: int = 3) -> Iterator[str]:
+    """gunicorn (config/gunicorn.conf.py, sync workers) serving the migrated test database; yields its URL.
+
+    Its output goes to ``log_path``: read it afterwards to look for tracebacks.
+    """
+    port = free_port()
+    env = {
+        **os.environ,
+        "PORTAL_ENV": "testing",
+        "DATABASE_URL": database_url,
+        "WEB_CONCURRENCY": str(workers),
+        "GUNICORN_THREADS": "1",
+        "GUNICORN_BIND": f"127.0.0.1:{port}",
+        "GUNICORN_ACCESS_LOG": "/dev/null",
+        "GUNICORN_LOG_LEVEL": "warning",
+    }
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.conf.py", "wsgi:app"],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_healthy(url, process, log_path)
+        yield url
+    finally:
+        _stop(process)
+
+
+def server_tracebacks(log_path: Path) -> list[str]:
+    return [line for line in log_path.read_text(errors="replace").splitlines() if "Traceback" in line]
+
+
+def _wait_until_healthy(url: str, process: subprocess.Popen, log_path: Path, timeout: float = 30) -> None:
+    import pytest
+
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback, whatever the env says
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"gunicorn exited with {process.returncode}:\n{log_path.read_text(errors='replace')}")
+        try:
+            with opener.open(f"{url}/healthz", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.1)
+    log = log_path.read_text(errors="replace")
+    pytest.fail(f"gunicorn did not answer /healthz within {timeout} s:\n{log}")
+
+
+def _stop(process: subprocess.Popen) -> None:
+    """Stop the arbiter and its workers: the whole process group we started."""
+    if process.poll() is not None:
+        return
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=25)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=5)
+
+
+# --- a person with a browser: a cookie jar, no redirect following --------------------
+
+
+class _KeepRedirects(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None  # the 303 itself is the answer we check
+
+
+@dataclass
+class Answer:
+    status: int
+    location: str | None
+
+
+class Browser:
+    """Standard-library HTTP with a cookie jar, for requests to a live server from many threads."""
+
+    def __init__(self, base_url: str):
+        self.base_url = base_url
+        self.jar = http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(
+            urllib.request.ProxyHandler({}), urllib.request.HTTPCookieProcessor(self.jar), _KeepRedirects()
+        )
+
+    def post(self, path: str, data: dict) -> Answer:
+        request = urllib.request.Request(
+            self.base_url + path, data=urllib.parse.urlencode(data).encode(), method="POST"
+        )
+        try:
+            with self.opener.open(request, timeout=60) as response:
+                response.read()
+                status, headers = response.status, response.headers
+        except urllib.error.HTTPError as err:
+            err.read()
+            status, headers = err.code, err.headers
+        return Answer(status, headers.get("Location"))
+
+    def log_in(self, email: str, password: str = PASSWORD) -> None:
+        answer = self.post("/connexion", {"email": email, "password": password})
+        assert answer.status == 302, f"login of {email} answered {answer.status}"
+        assert any(cookie.name == "session" for cookie in self.jar)
+
+
+def logged_in_browsers(server_url: str, users) -> list[Browser]:
+    emails = [user.email for user in users]  # read here: other threads have no app context
+    browsers = [Browser(server_url) for _ in users]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(Browser.log_in, browsers, emails))
+    return browsers
+
+
+def all_at_once(calls) -> list[Answer]:
+    """Run each call in its own thread, all released by one barrier.
+
+    The calls must not touch the ORM: these threads have no app context.
+    """
+    barrier = threading.Barrier(len(calls))
+    answers: list[Answer | BaseException | None] = [None] * len(calls)
+
+    def run(index, call):
+        barrier.wait(timeout=30)
+        try:
+            answers[index] = call()
+        except BaseException as err:  # noqa: BLE001 - reported by the assertion below
+            answers[index] = err
+
+    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    failures = [a for a in answers if not isinstance(a, Answer)]
+    assert not failures, failures
+    return answers
 
 
 # --- a test client whose requests do not share the test's app context ----------

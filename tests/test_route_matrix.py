@@ -43,6 +43,11 @@ SHOW_BOOKING = Redirect("spaces.show_booking")
 MY_BOOKINGS = Redirect("spaces.my_bookings")
 BOARD = Redirect("spaces_staff.board")
 CLOSURES = Redirect("spaces_admin.closures")
+SHOW_EVENT = Redirect("events.show_event")
+EDIT_EVENT = Redirect("organiser.edit_event")
+MODERATION = Redirect("organiser.moderation")
+EVENT_REGISTRATIONS = Redirect("organiser.registrations")
+DOOR_LIST = Redirect("organiser.door_list")
 
 EXPECTED = {
     # (method, rule):                                  (anonymous, member, organiser, staff, admin)
@@ -131,6 +136,61 @@ EXPECTED = {
     ("GET", "/admin/fermetures"):                       (LOGIN, 403, 403, 403, 200),
     ("POST", "/admin/fermetures"):                      (LOGIN, 403, 403, 403, 422),
     ("POST", "/admin/fermetures/<int:closure_id>/supprimer"): (LOGIN, 403, 403, 403, CLOSURES),
+    # events: the sample event is public, published, open to registration, and someone else's
+    ("GET", "/evenements"):                             (200, 200, 200, 200, 200),
+    ("GET", "/evenements/mois"):                        (200, 200, 200, 200, 200),
+    ("GET", "/evenements/integrer"):                    (200, 200, 200, 200, 200),
+    ("GET", "/evenements/<int:event_id>"):              (200, 200, 200, 200, 200),
+    # A visitor's empty form is shown again; an account registers in one tap.
+    ("POST", "/evenements/<int:event_id>/inscription"): (422, SHOW_EVENT, SHOW_EVENT, SHOW_EVENT, SHOW_EVENT),
+    ("GET", "/evenements/inscription/<token>/confirmer"):  (404, 404, 404, 404, 404),
+    ("POST", "/evenements/inscription/<token>/confirmer"): (404, 404, 404, 404, 404),
+    ("GET", "/evenements/inscription/<token>/place"):      (404, 404, 404, 404, 404),
+    ("POST", "/evenements/inscription/<token>/place"):     (404, 404, 404, 404, 404),
+    ("GET", "/evenements/inscription/<token>"):            (404, 404, 404, 404, 404),
+    ("POST", "/evenements/inscription/<token>/annuler"):   (404, 404, 404, 404, 404),
+    ("GET", "/mes-inscriptions"):                       (LOGIN, 200, 200, 200, 200),
+    ("GET", "/medias/<path:name>"):                     (404, 404, 404, 404, 404),  # no such image
+    # calendar feeds
+    ("GET", "/evenements/flux.ics"):                    (200, 200, 200, 200, 200),
+    ("GET", "/evenements/flux/theme/<theme>.ics"):      (200, 200, 200, 200, 200),
+    ("GET", "/evenements/flux/organisateur/<int:organiser_id>.ics"): (200, 200, 200, 200, 200),
+    ("GET", "/evenements/flux/espace/<int:space_id>.ics"):           (200, 200, 200, 200, 200),
+    ("GET", "/calendrier/<token>/evenements.ics"):      (404, 404, 404, 404, 404),
+    ("GET", "/evenements/<int:event_id>.ics"):          (200, 200, 200, 200, 200),
+    # organisers: another organiser's event does not exist for them; staff manage every event
+    ("GET", "/organisateur/evenements"):                (LOGIN, 403, 200, 200, 200),
+    ("GET", "/organisateur/evenements/nouveau"):        (LOGIN, 403, 200, 200, 200),
+    ("POST", "/organisateur/evenements/nouveau"):       (LOGIN, 403, 422, 422, 422),
+    ("GET", "/organisateur/evenements/<int:event_id>"):  (LOGIN, 403, 404, 200, 200),
+    ("POST", "/organisateur/evenements/<int:event_id>"): (LOGIN, 403, 404, 422, 422),
+    # already published; cancelling needs a message; a published event is not deleted: back to its page
+    ("POST", "/organisateur/evenements/<int:event_id>/publier"):   (LOGIN, 403, 404, EDIT_EVENT, EDIT_EVENT),
+    ("POST", "/organisateur/evenements/<int:event_id>/annuler"):   (LOGIN, 403, 404, EDIT_EVENT, EDIT_EVENT),
+    ("POST", "/organisateur/evenements/<int:event_id>/supprimer"): (LOGIN, 403, 404, EDIT_EVENT, EDIT_EVENT),
+    ("GET", "/organisateur/moderation"):                (LOGIN, 403, 403, 200, 200),
+    ("POST", "/organisateur/moderation/<int:event_id>"): (LOGIN, 403, 403, MODERATION, MODERATION),
+    ("GET", "/organisateur/evenements/<int:event_id>/inscriptions"):      (LOGIN, 403, 404, 200, 200),
+    ("POST", "/organisateur/evenements/<int:event_id>/inscriptions/<int:registration_id>/decision"): (
+        LOGIN, 403, 404, EVENT_REGISTRATIONS, EVENT_REGISTRATIONS),
+    ("GET", "/organisateur/evenements/<int:event_id>/pointage"):          (LOGIN, 403, 404, 200, 200),
+    ("POST", "/organisateur/evenements/<int:event_id>/inscriptions/<int:registration_id>/arrivee"): (
+        LOGIN, 403, 404, DOOR_LIST, DOOR_LIST),
+    ("GET", "/organisateur/evenements/<int:event_id>/inscriptions.csv"):  (LOGIN, 403, 404, 200, 200),
+    ("GET", "/organisateur/evenements/<int:event_id>/emargement.pdf"):    (LOGIN, 403, 404, 200, 200),
+    ("GET", "/organisateur/evenements/<int:event_id>/message"):           (LOGIN, 403, 404, 200, 200),
+    ("POST", "/organisateur/evenements/<int:event_id>/message"):          (LOGIN, 403, 404, 422, 422),
+    ("GET", "/organisateur/import"):                    (LOGIN, 403, 200, 200, 200),
+    ("POST", "/organisateur/import"):                   (LOGIN, 403, 422, 422, 422),
+    # events JSON API: an empty PATCH changes nothing; an empty registration registers
+    ("GET", "/api/v1/events"):                          (200, 200, 200, 200, 200),
+    ("POST", "/api/v1/events"):                         (401, 403, 422, 422, 422),
+    ("GET", "/api/v1/events/<int:event_id>"):           (200, 200, 200, 200, 200),
+    ("PATCH", "/api/v1/events/<int:event_id>"):         (401, 403, 404, 200, 200),
+    ("POST", "/api/v1/events/<int:event_id>/publish"):  (401, 403, 404, 422, 422),
+    ("POST", "/api/v1/events/<int:event_id>/cancel"):   (401, 403, 404, 422, 422),
+    ("POST", "/api/v1/events/<int:event_id>/registrations"):        (401, 201, 201, 201, 201),
+    ("DELETE", "/api/v1/events/<int:event_id>/registrations/mine"): (401, 404, 404, 404, 404),
 }
 
 CASES = [

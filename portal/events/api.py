@@ -23,6 +23,7 @@ from portal.extensions import db
 from portal.urls import absolute_url
 
 bp = Blueprint("events_api", __name__, url_prefix="/api/v1", description="Événements et inscriptions")
+ORGANISERS = event_service.ORGANISER_ROLES
 
 UNKNOWN_VALUE = _l("Valeur inconnue ; valeurs possibles : {choices}.")
 
@@ -130,9 +131,6 @@ class RegistrationSchema(Schema):
     offer_expires_at = fields.AwareDateTime(allow_none=True)
 
 
-ORGANISERS = event_service.ORGANISER_ROLES
-
-
 @bp.route("/events")
 class Events(MethodView):
     @bp.arguments(EventListQuerySchema, location="query")
@@ -210,7 +208,8 @@ class EventRegistrations(MethodView):
     decorators = [api_login_required]
 
     @bp.response(201, RegistrationSchema)
-    @bp.alt_response(200, schema=RegistrationSchema, description="Déjà inscrit·e : l'inscription existante")
+    @bp.alt_response(200, schema=RegistrationSchema, success=True,
+                     description="Déjà inscrit·e : l'inscription existante, inchangée")
     @bp.alt_response(422, description="Inscriptions fermées : problem+json")
     def post(self, event_id: int):
         """S'inscrire : « registered », « pending » (validation de l'organisateur) ou « waitlisted » (complet)."""

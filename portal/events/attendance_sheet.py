@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 from flask_babel import format_date, format_time
@@ -67,18 +68,20 @@ def _font_dir(font_dirs: Sequence[Path]) -> Path | None:
 def describe(event, *, place: str) -> SheetEvent:
     """The event's facts in the reader's words (Paris time, the request's language)."""
     when = format_date(event.starts_at, "full")
-    if not event.all_day:
+    if event.all_day:
+        last = event.ends_at - timedelta(seconds=1)
+        if format_date(last, "short") != format_date(event.starts_at, "short"):
+            when = _("du %(first)s au %(last)s", first=when, last=format_date(last, "full"))
+    else:
         when = _("%(day)s, de %(start)s à %(end)s", day=when, start=format_time(event.starts_at, "short"),
                  end=format_time(event.ends_at, "short"))
     organiser = event.organisation_name or (event.organiser.display_name if event.organiser else "")
     return SheetEvent(title=event.title, when=when, place=place, organiser=organiser)
 
 
-def attendance_sheet(event: SheetEvent, names: Sequence[str], *, font_dirs: Sequence[Path] = FONT_DIRS,
-                     compress: bool = True) -> bytes:
+def attendance_sheet(event: SheetEvent, names: Sequence[str], *, font_dirs: Sequence[Path] = FONT_DIRS) -> bytes:
     """One numbered row per name with an empty box to sign; headings repeat on every page."""
     pdf = _Sheet(_font_dir(font_dirs))
-    pdf.set_compression(compress)
     pdf.set_title(event.title)
     pdf.set_lang("fr")
     pdf.set_creator(_("Les Chrysalides"))
@@ -89,7 +92,7 @@ def attendance_sheet(event: SheetEvent, names: Sequence[str], *, font_dirs: Sequ
     text = pdf.text_of
 
     pdf.set_font(pdf.family, "B", 16)
-    pdf.multi_cell(0, 8, text(_("Feuille d'émargement")), new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, 8, text(_("Feuille d’émargement")), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(pdf.family, "B", 13)
     pdf.multi_cell(0, 7, text(event.title), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(2)
@@ -112,5 +115,5 @@ def attendance_sheet(event: SheetEvent, names: Sequence[str], *, font_dirs: Sequ
             row.cell("")
     if not names:
         pdf.ln(4)
-        pdf.multi_cell(0, 6, text(_("Personne n'est inscrit·e pour l'instant.")), new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(0, 6, text(_("Personne n’est inscrit·e pour l’instant.")), new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())

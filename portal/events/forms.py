@@ -16,7 +16,7 @@ from wtforms import (
     TimeField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, Optional
 
 from portal.spaces.forms import WEEKDAY_CHOICES, MultiCheckboxField, choices_of
 
@@ -114,6 +114,10 @@ class MessageForm(FlaskForm):
     subject = StringField(_l("Objet"), validators=[DataRequired(_l("Indiquez l'objet.")), Length(max=150)])
     body = TextAreaField(_l("Message"), validators=[DataRequired(_l("Écrivez le message.")), Length(max=5000)])
     include_waitlist = BooleanField(_l("Écrire aussi à la liste d'attente"))
+
+
+class RegistrationDecisionForm(FlaskForm):
+    decision = HiddenField(validators=[AnyOf(("approve", "decline"))])
 
 
 class ImportForm(FlaskForm):

@@ -150,7 +150,7 @@ def event_submitted(event, *, now: datetime) -> None:
             template="events/notice", language=member.preferred_language, now=now, name=member.display_name,
             event=event, lines=[Translated(_l("Un événement attend votre modération."))],
             event_url=absolute_url("events.show_event", event_id=event.id),
-            action_url=absolute_url("events.moderation"), action_label=_l("Ouvrir la file de modération"),
+            action_url=absolute_url("organiser.moderation"), action_label=_l("Ouvrir la file de modération"),
         )
 
 
@@ -172,7 +172,7 @@ def event_moderated(event, *, now: datetime) -> None:
         to=organiser.email, subject=Translated(_l("Modération : %(title)s"), title=event.title),
         template="events/notice", language=organiser.preferred_language, now=now, name=organiser.display_name,
         event=event, lines=lines, event_url=absolute_url("events.show_event", event_id=event.id),
-        action_url=absolute_url("events.edit_event", event_id=event.id), action_label=_l("Voir l'événement"),
+        action_url=absolute_url("organiser.edit_event", event_id=event.id), action_label=_l("Voir l'événement"),
     )
 
 

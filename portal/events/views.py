@@ -12,7 +12,7 @@ from flask_login import current_user, login_required
 from markupsafe import Markup
 
 from portal.db import utcnow
-from portal.errors import DomainError
+from portal.errors import DomainError, NotFound, render_error
 from portal.events import ical
 from portal.events.forms import (
     AUDIENCE_LABELS,
@@ -147,7 +147,10 @@ def embed():
 @bp.get("/evenements/<int:event_id>")
 def show_event(event_id: int):
     now = utcnow()
-    event = get_event(event_id, current_user)
+    try:
+        event = get_event(event_id, current_user)
+    except NotFound as err:  # says why: a members-only event asks visitors to log in
+        return render_error(404, str(err.message))
     mine = None
     if current_user.is_authenticated:
         mine = registrations.existing_registration(event, user=current_user)

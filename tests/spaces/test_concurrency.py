@@ -7,34 +7,19 @@ BEGIN IMMEDIATE and the triggers on SQLite. HTTP goes through the standard libra
 """
 from __future__ import annotations
 
-import http.cookiejar
-import os
 import re
 import secrets
-import signal
-import subprocess
-import sys
-import threading
-import time
-import urllib.error
-import urllib.parse
-import urllib.request
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from datetime import time as clock
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select, text
 
 from portal.spaces.models import Booking, BookingStatus, OpeningHours, Resource, SlotMode, Space, SpaceKind
 from portal.timeutil import paris_datetime, paris_today
-from tests.support import free_port
+from tests.support import Answer, all_at_once, gunicorn_server, logged_in_browsers, server_tracebacks
 
-ROOT = Path(__file__).resolve().parents[2]
-PASSWORD = "correct horse battery staple"
 WORKERS = 3
 DESKS = 5
 DOUBLE_TAP_ROUNDS = 6
@@ -47,134 +32,11 @@ BOOKING_URL = re.compile(r"/reservations/(\d+)$")
 @pytest.fixture(scope="module")
 def server_url(app, database_url, tmp_path_factory):
     """gunicorn (config/gunicorn.conf.py, 3 sync workers) serving the migrated test database."""
-    port = free_port()
     log_path = tmp_path_factory.mktemp("gunicorn") / "server.log"
-    env = {
-        **os.environ,
-        "PORTAL_ENV": "testing",
-        "DATABASE_URL": database_url,
-        "WEB_CONCURRENCY": str(WORKERS),
-        "GUNICORN_THREADS": "1",
-        "GUNICORN_BIND": f"127.0.0.1:{port}",
-        "GUNICORN_ACCESS_LOG": "/dev/null",
-        "GUNICORN_LOG_LEVEL": "warning",
-    }
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.conf.py", "wsgi:app"],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_until_healthy(url, process, log_path)
+    with gunicorn_server(database_url, log_path, workers=WORKERS) as url:
         yield url
-    finally:
-        _stop(process)
-    errors = [line for line in log_path.read_text(errors="replace").splitlines() if "Traceback" in line]
+    errors = server_tracebacks(log_path)
     assert not errors, log_path.read_text(errors="replace")
-
-
-def _wait_until_healthy(url: str, process: subprocess.Popen, log_path: Path, timeout: float = 30) -> None:
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback, whatever the env says
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"gunicorn exited with {process.returncode}:\n{log_path.read_text(errors='replace')}")
-        try:
-            with opener.open(f"{url}/healthz", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            pass
-        time.sleep(0.1)
-    log = log_path.read_text(errors="replace")
-    pytest.fail(f"gunicorn did not answer /healthz within {timeout} s:\n{log}")
-
-
-def _stop(process: subprocess.Popen) -> None:
-    """Stop the arbiter and its workers: the whole process group we started."""
-    if process.poll() is not None:
-        return
-    os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(timeout=25)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=5)
-
-
-# --- a person with a browser: a cookie jar, no redirect following ------------------------------
-
-
-class _KeepRedirects(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
-        return None  # the 303 itself is the answer we check
-
-
-@dataclass
-class Answer:
-    status: int
-    location: str | None
-
-
-class Browser:
-    def __init__(self, base_url: str):
-        self.base_url = base_url
-        self.jar = http.cookiejar.CookieJar()
-        self.opener = urllib.request.build_opener(
-            urllib.request.ProxyHandler({}), urllib.request.HTTPCookieProcessor(self.jar), _KeepRedirects()
-        )
-
-    def post(self, path: str, data: dict) -> Answer:
-        request = urllib.request.Request(
-            self.base_url + path, data=urllib.parse.urlencode(data).encode(), method="POST"
-        )
-        try:
-            with self.opener.open(request, timeout=60) as response:
-                response.read()
-                status, headers = response.status, response.headers
-        except urllib.error.HTTPError as err:
-            err.read()
-            status, headers = err.code, err.headers
-        return Answer(status, headers.get("Location"))
-
-    def log_in(self, email: str) -> None:
-        answer = self.post("/connexion", {"email": email, "password": PASSWORD})
-        assert answer.status == 302, f"login of {email} answered {answer.status}"
-        assert any(cookie.name == "session" for cookie in self.jar)
-
-
-def logged_in_browsers(server_url: str, users) -> list[Browser]:
-    emails = [user.email for user in users]  # read here: other threads have no app context
-    browsers = [Browser(server_url) for _ in users]
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        list(pool.map(Browser.log_in, browsers, emails))
-    return browsers
-
-
-def all_at_once(calls) -> list[Answer]:
-    """Run each call in its own thread, all released by one barrier.
-
-    The calls must not touch the ORM: these threads have no app context.
-    """
-    barrier = threading.Barrier(len(calls))
-    answers: list[Answer | BaseException | None] = [None] * len(calls)
-
-    def run(index, call):
-        barrier.wait(timeout=30)
-        try:
-            answers[index] = call()
-        except BaseException as err:  # noqa: BLE001 - reported by the assertion below
-            answers[index] = err
-
-    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    failures = [a for a in answers if not isinstance(a, Answer)]
-    assert not failures, failures
-    return answers
 
 
 # --- data -----------------------------------------------------------------------------------

@@ -228,31 +228,32 @@ def update_event(actor: User, event: Event, data: EventData, *, now: datetime, w
                                 (Event.detached.is_(False)) | (Event.id == event.id))
             .order_by(Event.starts_at)))
     changed = []
-    for target in targets:
-        occurrence = data if target.id == event.id else shifted(data, to_paris(target.starts_at).date()
-                                                             + (to_paris(data.starts_at).date()
-                                                                - to_paris(event.starts_at).date()))
-        before = {name: getattr(target, name) for name in PLACE_FIELDS}
-        capacity_before = target.capacity
-        if data.capacity is not None and data.capacity < target.seats_taken:
-            raise DomainError(_l("%(count)s places sont déjà prises : la capacité ne peut pas être plus petite.",
-                                 count=target.seats_taken), field="capacity")
-        _apply(target, occurrence)
-        target.updated_at = now
-        if not whole_series:
-            target.detached = target.series_id is not None
-        moved = any(before[name] != getattr(target, name) for name in PLACE_FIELDS)
-        if moved:
-            target.sequence += 1
-            try:
-                _book_place(actor, target, now)
-            except (BookingConflict, BookingRefused) as err:
-                raise _place_error(err, to_paris(target.starts_at).date()) from err
-            if target.status == EventStatus.PUBLISHED:
-                notifications.event_changed(target, now=now)
-        if capacity_before is not None and (target.capacity is None or target.capacity > capacity_before):
-            registrations.promote_waiting(target, now=now)  # new seats go to the waiting list first
-        changed.append(target)
+    with db.session.begin_nested():  # all or nothing: a conflict on one occurrence leaves every one as it was
+        for target in targets:
+            occurrence = data if target.id == event.id else shifted(data, to_paris(target.starts_at).date()
+                                                                 + (to_paris(data.starts_at).date()
+                                                                    - to_paris(event.starts_at).date()))
+            before = {name: getattr(target, name) for name in PLACE_FIELDS}
+            capacity_before = target.capacity
+            if data.capacity is not None and data.capacity < target.seats_taken:
+                raise DomainError(_l("%(count)s places sont déjà prises : la capacité ne peut pas être plus petite.",
+                                     count=target.seats_taken), field="capacity")
+            _apply(target, occurrence)
+            target.updated_at = now
+            if not whole_series:
+                target.detached = target.series_id is not None
+            moved = any(before[name] != getattr(target, name) for name in PLACE_FIELDS)
+            if moved:
+                target.sequence += 1
+                try:
+                    _book_place(actor, target, now)
+                except (BookingConflict, BookingRefused) as err:
+                    raise _place_error(err, to_paris(target.starts_at).date()) from err
+                if target.status == EventStatus.PUBLISHED:
+                    notifications.event_changed(target, now=now)
+            if capacity_before is not None and (target.capacity is None or target.capacity > capacity_before):
+                registrations.promote_waiting(target, now=now)  # new seats go to the waiting list first
+            changed.append(target)
     db.session.flush()
     return changed
 

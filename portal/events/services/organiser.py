@@ -37,8 +37,20 @@ class RegistrationBoard:
     waiting: list[Registration] = field(default_factory=list)  # the waiting list, in order
     others: list[Registration] = field(default_factory=list)  # unconfirmed, cancelled, declined, expired
 
-    def count(self, status: RegistrationStatus) -> int:
+    def _count(self, status: RegistrationStatus) -> int:
         return sum(1 for r in self.seated if r.status == status)
+
+    @property
+    def registered(self) -> int:
+        return self._count(RegistrationStatus.REGISTERED)
+
+    @property
+    def pending(self) -> int:
+        return self._count(RegistrationStatus.PENDING)
+
+    @property
+    def offered(self) -> int:
+        return self._count(RegistrationStatus.OFFERED)
 
 
 def _registrations(event: Event, statuses=None) -> list[Registration]:
@@ -69,24 +81,27 @@ def managed_registration(event: Event, registration_id: int) -> Registration:
     return registration
 
 
+# Letters that Unicode does not decompose into a base letter and an accent.
+UNDECOMPOSED = str.maketrans({"ł": "l", "Ł": "l", "ø": "o", "Ø": "o", "đ": "d", "Đ": "d", "ı": "i", "æ": "ae",
+                              "Æ": "ae", "œ": "oe", "Œ": "oe", "ß": "ss"})
+
+
 def folded(text: str) -> str:
-    """Lower case without accents: « Zoé » is found by typing « zoe »."""
-    decomposed = unicodedata.normalize("NFKD", text or "")
+    """Lower case without accents, for sorting and searching: « Zoé » is found by typing « zoe »,
+    « Łucja » sorts with the L."""
+    decomposed = unicodedata.normalize("NFKD", (text or "").translate(UNDECOMPOSED))
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
-def door_list(event: Event, query: str = "") -> list[Registration]:
-    """The people expected at the door, by name; ``query`` keeps those whose name or e-mail contains it."""
-    people = sorted(_registrations(event, (RegistrationStatus.REGISTERED,)), key=lambda r: (folded(r.name), r.id))
+def door_list(event: Event) -> list[Registration]:
+    """The people expected at the door (and on the attendance sheet), by name."""
+    return sorted(_registrations(event, (RegistrationStatus.REGISTERED,)), key=lambda r: (folded(r.name), r.id))
+
+
+def search(people: list[Registration], query: str) -> list[Registration]:
+    """Those whose name or e-mail contains every word typed, accents and case aside."""
     words = folded(query).split()
-    if words:
-        people = [r for r in people if all(w in folded(f"{r.name} {r.email}") for w in words)]
-    return people
-
-
-def expected_people(event: Event) -> list[Registration]:
-    """Those whose signature the attendance sheet collects."""
-    return door_list(event)
+    return [r for r in people if all(w in folded(f"{r.name} {r.email}") for w in words)]
 
 
 def safe_cell(value: str) -> str:

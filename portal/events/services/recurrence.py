@@ -55,7 +55,7 @@ def occurrence_days(first: date, rule: Recurrence) -> list[date]:
                       until=until, count=rule.count)
     days = [d.date() for d in dates][:MAX_OCCURRENCES]
     if not days or days[0] != first:
-        days = [first, *[d for d in days if d != first]][:MAX_OCCURRENCES]
+        days = [first, *[d for d in days if d != first]][:rule.count or MAX_OCCURRENCES]
     return days
 
 
