@@ -12,7 +12,6 @@ from enum import StrEnum
 from sqlalchemy import (
     JSON,
     CheckConstraint,
-    Enum,
     ForeignKey,
     Index,
     String,
@@ -21,12 +20,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.db import TimestampMixin, utcnow
+from portal.db import TimestampMixin, str_enum, utcnow
 from portal.extensions import db
 
-
-def _enum(enum_class, length=24):
-    return Enum(enum_class, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e])
 
 
 class Theme(StrEnum):
@@ -98,7 +94,7 @@ class Event(TimestampMixin, db.Model):
     detached: Mapped[bool] = mapped_column(default=False)  # an occurrence edited on its own
     title: Mapped[str] = mapped_column(String(200))
     description_html: Mapped[str] = mapped_column(Text, default="")  # sanitised on the way in
-    theme: Mapped[Theme] = mapped_column(_enum(Theme))
+    theme: Mapped[Theme] = mapped_column(str_enum(Theme, 24))
     tags: Mapped[list] = mapped_column(JSON, default=list)
     organiser_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     organisation_name: Mapped[str] = mapped_column(String(200), default="")
@@ -109,16 +105,16 @@ class Event(TimestampMixin, db.Model):
     space_id: Mapped[int | None] = mapped_column(ForeignKey("spaces.id", ondelete="SET NULL"), index=True)
     booking_id: Mapped[int | None] = mapped_column(ForeignKey("bookings.id", ondelete="SET NULL"))
     address: Mapped[str] = mapped_column(Text, default="")
-    audience: Mapped[EventAudience] = mapped_column(_enum(EventAudience), default=EventAudience.PUBLIC)
+    audience: Mapped[EventAudience] = mapped_column(str_enum(EventAudience, 24), default=EventAudience.PUBLIC)
     languages: Mapped[list] = mapped_column(JSON, default=list)
     accessibility: Mapped[str] = mapped_column(Text, default="")
     capacity: Mapped[int | None]
     seats_taken: Mapped[int] = mapped_column(default=0)  # kept by triggers, see module docstring
-    registration_mode: Mapped[RegistrationMode] = mapped_column(_enum(RegistrationMode), default=RegistrationMode.NONE)
+    registration_mode: Mapped[RegistrationMode] = mapped_column(str_enum(RegistrationMode, 24), default=RegistrationMode.NONE)
     registration_deadline: Mapped[datetime | None]
     is_free: Mapped[bool] = mapped_column(default=True)
     price_info: Mapped[str] = mapped_column(String(300), default="")
-    status: Mapped[EventStatus] = mapped_column(_enum(EventStatus), default=EventStatus.DRAFT)
+    status: Mapped[EventStatus] = mapped_column(str_enum(EventStatus, 24), default=EventStatus.DRAFT)
     moderation_note: Mapped[str | None] = mapped_column(Text)
     cancellation_message: Mapped[str | None] = mapped_column(Text)
     sequence: Mapped[int] = mapped_column(default=0)  # iCalendar SEQUENCE: time, place or status changes
@@ -161,7 +157,7 @@ class Registration(TimestampMixin, db.Model):
     guest_name: Mapped[str | None] = mapped_column(String(120))
     guest_email: Mapped[str | None] = mapped_column(String(254))
     language: Mapped[str] = mapped_column(String(8), default="fr")  # for e-mails to guests
-    status: Mapped[RegistrationStatus] = mapped_column(_enum(RegistrationStatus))
+    status: Mapped[RegistrationStatus] = mapped_column(str_enum(RegistrationStatus, 24))
     token: Mapped[str] = mapped_column(String(48), unique=True)  # the e-mailed cancel / confirm link
     offer_expires_at: Mapped[datetime | None]
     checked_in_at: Mapped[datetime | None]

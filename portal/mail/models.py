@@ -3,10 +3,10 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, CheckConstraint, Enum, Index, String, Text
+from sqlalchemy import JSON, CheckConstraint, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from portal.db import utcnow
+from portal.db import str_enum, utcnow
 from portal.extensions import db
 
 
@@ -30,7 +30,7 @@ class OutboxMessage(db.Model):
     # [{"filename": ..., "content_type": ..., "data": <base64>}]
     attachments: Mapped[list | None] = mapped_column(JSON)
     status: Mapped[OutboxStatus] = mapped_column(
-        Enum(OutboxStatus, native_enum=False, length=10, values_callable=lambda e: [m.value for m in e]),
+        str_enum(OutboxStatus, 10),
         default=OutboxStatus.PENDING,
     )
     attempts: Mapped[int] = mapped_column(default=0)

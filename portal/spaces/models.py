@@ -13,7 +13,6 @@ from enum import StrEnum
 from sqlalchemy import (
     JSON,
     CheckConstraint,
-    Enum,
     ForeignKey,
     Index,
     String,
@@ -22,12 +21,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.db import TimestampMixin, utcnow
+from portal.db import TimestampMixin, str_enum, utcnow
 from portal.extensions import db
 
-
-def _enum(enum_class, length=20):
-    return Enum(enum_class, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e])
 
 
 class SpaceKind(StrEnum):
@@ -73,7 +69,7 @@ class Space(TimestampMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(80), unique=True)
     name: Mapped[str] = mapped_column(String(120))
-    kind: Mapped[SpaceKind] = mapped_column(_enum(SpaceKind))
+    kind: Mapped[SpaceKind] = mapped_column(str_enum(SpaceKind, 20))
     description: Mapped[str] = mapped_column(Text, default="")
     photo: Mapped[str | None] = mapped_column(String(200))  # path under static/
     capacity: Mapped[int]
@@ -81,11 +77,11 @@ class Space(TimestampMixin, db.Model):
     amenities: Mapped[list] = mapped_column(JSON, default=list)
     accessibility: Mapped[list] = mapped_column(JSON, default=list)
     accessibility_notes: Mapped[str] = mapped_column(Text, default="")
-    bookable_by: Mapped[Audience] = mapped_column(_enum(Audience), default=Audience.MEMBERS)
+    bookable_by: Mapped[Audience] = mapped_column(str_enum(Audience, 20), default=Audience.MEMBERS)
     requires_approval: Mapped[bool] = mapped_column(default=False)
     active: Mapped[bool] = mapped_column(default=True)
 
-    slot_mode: Mapped[SlotMode] = mapped_column(_enum(SlotMode), default=SlotMode.GRID)
+    slot_mode: Mapped[SlotMode] = mapped_column(str_enum(SlotMode, 20), default=SlotMode.GRID)
     slot_minutes: Mapped[int] = mapped_column(default=30)
     half_day_split: Mapped[time] = mapped_column(default=time(13, 0))
     max_days_ahead: Mapped[int] = mapped_column(default=30)
@@ -205,7 +201,7 @@ class Booking(TimestampMixin, db.Model):
     title: Mapped[str] = mapped_column(String(200), default="")
     starts_at: Mapped[datetime]
     ends_at: Mapped[datetime]
-    status: Mapped[BookingStatus] = mapped_column(_enum(BookingStatus))
+    status: Mapped[BookingStatus] = mapped_column(str_enum(BookingStatus, 20))
     series_id: Mapped[int | None] = mapped_column(ForeignKey("booking_series.id", ondelete="SET NULL"), index=True)
     decision_reason: Mapped[str | None] = mapped_column(Text)
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

@@ -106,11 +106,8 @@ def month_grid(month: date, events: list[Event]) -> list[list[tuple[date, list[E
     return weeks
 
 
-def feed_events(*, audience_public: bool, theme: str | None = None, organiser_id: int | None = None,
-                space_id: int | None = None, now: datetime) -> list[Event]:
-    """What a feed publishes: a year of history and everything ahead."""
-    query = select(Event).options(joinedload(Event.space)).where(
-        Event.status.in_(LISTED), Event.ends_at > now - HISTORY)
+def _feed_scope(query, audience_public: bool, theme, organiser_id, space_id, now: datetime):
+    query = query.where(Event.status.in_(LISTED), Event.ends_at > now - HISTORY)
     if audience_public:
         query = query.where(Event.audience == EventAudience.PUBLIC)
     if theme:
@@ -119,22 +116,22 @@ def feed_events(*, audience_public: bool, theme: str | None = None, organiser_id
         query = query.where(Event.organiser_id == organiser_id)
     if space_id:
         query = query.where(Event.space_id == space_id)
+    return query
+
+
+def feed_events(*, audience_public: bool, theme: str | None = None, organiser_id: int | None = None,
+                space_id: int | None = None, now: datetime) -> list[Event]:
+    """What a feed publishes: a year of history and everything ahead."""
+    query = _feed_scope(select(Event).options(joinedload(Event.space)), audience_public, theme, organiser_id,
+                        space_id, now)
     return list(db.session.scalars(query.order_by(Event.starts_at, Event.id)))
 
 
 def feed_version(*, audience_public: bool, theme: str | None = None, organiser_id: int | None = None,
                  space_id: int | None = None, now: datetime) -> tuple:
     """One cheap query: the feed changes when this stamp changes (ETag, cached body)."""
-    query = select(func.count(Event.id), func.max(Event.updated_at)).where(
-        Event.status.in_(LISTED), Event.ends_at > now - HISTORY)
-    if audience_public:
-        query = query.where(Event.audience == EventAudience.PUBLIC)
-    if theme:
-        query = query.where(Event.theme == theme)
-    if organiser_id:
-        query = query.where(Event.organiser_id == organiser_id)
-    if space_id:
-        query = query.where(Event.space_id == space_id)
+    query = _feed_scope(select(func.count(Event.id), func.max(Event.updated_at)), audience_public, theme,
+                        organiser_id, space_id, now)
     count, last = db.session.execute(query).one()
     # The history window slides once a day.
     return (count, last.isoformat() if last else "", paris_today(now).isoformat())

@@ -40,18 +40,7 @@ def check_times(space: Space, starts_at: datetime, ends_at: datetime, now: datet
     day = local_start.date()
     if local_end.date() != day:
         raise BookingRefused(_l("Une réservation commence et finit le même jour."), field="ends_at")
-    closure = queries.closure_for(space.id, day, queries.closures_between(day, day, [space.id]))
-    if closure is not None:
-        raise BookingRefused(_l("%(space)s est fermé ce jour-là : %(reason)s.", space=space.name, reason=closure.reason), field="starts_at")
-    hours = hours_for(space, day)
-    if hours is None:
-        raise BookingRefused(_l("%(space)s est fermé ce jour de la semaine.", space=space.name), field="starts_at")
-    if local_start.time() < hours.opens_at or local_end.time() > hours.closes_at:
-        raise BookingRefused(
-            _l("%(space)s est ouvert de %(opens)s à %(closes)s ce jour-là.", space=space.name,
-               opens=hours.opens_at.strftime("%H:%M"), closes=hours.closes_at.strftime("%H:%M")),
-            field="starts_at",
-        )
+    hours = check_open_during(space, local_start, local_end)
     if not _on_grid(space, hours, starts_at, ends_at):
         raise BookingRefused(_l("Choisissez un des créneaux proposés pour cet espace."), field="starts_at")
     if ends_at - starts_at > timedelta(minutes=space.max_duration_minutes):
@@ -82,6 +71,12 @@ def check_event_times(space: Space, starts_at: datetime, ends_at: datetime, now:
         raise BookingRefused(_l("Un événement dans un espace des Chrysalides commence et finit le même jour."),
                              field="ends_at")
     day = local_start.date()
+    hours = check_open_during(space, local_start, local_end)
+
+
+def check_open_during(space: Space, local_start: datetime, local_end: datetime):
+    """The space is open, not closed that day, and its hours cover the Paris times. Returns the hours."""
+    day = local_start.date()
     closure = queries.closure_for(space.id, day, queries.closures_between(day, day, [space.id]))
     if closure is not None:
         raise BookingRefused(_l("%(space)s est fermé ce jour-là : %(reason)s.", space=space.name, reason=closure.reason), field="starts_at")
@@ -94,6 +89,7 @@ def check_event_times(space: Space, starts_at: datetime, ends_at: datetime, now:
                opens=hours.opens_at.strftime("%H:%M"), closes=hours.closes_at.strftime("%H:%M")),
             field="starts_at",
         )
+    return hours
 
 
 def _on_grid(space: Space, hours, starts_at: datetime, ends_at: datetime) -> bool:
