@@ -215,7 +215,7 @@ def test_an_expired_offer_passes_to_the_next_person(db, make_event, members, smt
     assert next_one.status == OFFERED
     assert next_one.offer_expires_at == deadline + OFFER_WINDOW
     assert seats_taken(db, event) == 1
-    with pytest.raises(DomainError, match="Aucune place"):
+    with pytest.raises(DomainError, match="Le délai pour confirmer est passé"):
         registrations.confirm_offer(slow.token, now=deadline + timedelta(minutes=1))
     assert deliver(db, send_mail, deadline).sent == 2
     (expired,) = smtp.to(second.email)
@@ -473,7 +473,7 @@ def test_seats_taken_always_counts_the_seat_holders(db, make_event, make_organis
     check()
     registrations.cancel(made[2], now=later(next(step)))  # offers to made[4]
     check()
-    registrations.confirm_offer(made[3].token, now=later(next(step)))
+    registrations.confirm_offer(made[3].token, now=later(next(step)))  # approval event: the organiser still decides
     check()
     registrations.confirm_guest(guest.token, now=later(next(step)))  # full: waits
     check()
@@ -485,7 +485,7 @@ def test_seats_taken_always_counts_the_seat_holders(db, make_event, make_organis
     check()
     db.session.commit()
     assert statuses(made[n] for n in range(6)) == [
-        RegistrationStatus.CANCELLED, RegistrationStatus.DECLINED, WAITLISTED, REGISTERED,
+        RegistrationStatus.CANCELLED, RegistrationStatus.DECLINED, WAITLISTED, RegistrationStatus.PENDING,
         RegistrationStatus.EXPIRED, OFFERED]
     assert guest.status == OFFERED
     assert seats_taken(db, event) == 3

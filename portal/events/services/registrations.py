@@ -162,13 +162,15 @@ def confirm_guest(token: str, *, now: datetime) -> Registration:
 def confirm_offer(token: str, *, now: datetime) -> Registration:
     """A promoted person takes the place offered to them, before the deadline."""
     registration = by_token(token)
-    if registration.status == RegistrationStatus.REGISTERED:
+    if registration.status in (RegistrationStatus.REGISTERED, RegistrationStatus.PENDING):
         return registration
+    if registration.status == RegistrationStatus.EXPIRED:
+        raise DomainError(_l("Le délai pour confirmer est passé : la place est proposée à la personne suivante."))
     if registration.status != RegistrationStatus.OFFERED:
         raise DomainError(_l("Aucune place ne vous est proposée pour cet événement."))
     if registration.offer_expires_at <= now:
         raise DomainError(_l("Le délai pour confirmer est passé : la place est proposée à la personne suivante."))
-    registration.status = RegistrationStatus.REGISTERED
+    registration.status = _seat_status(registration.event)  # the organiser still approves, if they do
     registration.offer_expires_at = None
     registration.updated_at = now
     db.session.flush()
