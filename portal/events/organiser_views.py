@@ -69,6 +69,18 @@ def event_data(form: EventForm) -> EventData:
     )
 
 
+# The services name instants; the form asks for a date and a time of each: a refusal shows next to
+# the field the organiser fills in (the time, or the date for an all-day event).
+FORM_FIELD_OF = {"starts_at": "start_time", "ends_at": "end_time", "registration_deadline": "deadline_date"}
+ALL_DAY_FIELD_OF = {"starts_at": "start_date", "ends_at": "end_date", "registration_deadline": "deadline_date"}
+
+
+def _show_error(form: EventForm, err: DomainError) -> None:
+    fields = ALL_DAY_FIELD_OF if form.all_day.data else FORM_FIELD_OF
+    err.field = fields.get(err.field, err.field)
+    show_domain_error(form, err)
+
+
 def recurrence_of(form: EventForm) -> Recurrence | None:
     if not form.frequency.data:
         return None
@@ -97,11 +109,11 @@ def new_event():
                                                  recurrence=recurrence_of(form))
         except BookingConflict as err:
             db.session.rollback()
-            show_domain_error(form, err)
+            _show_error(form, err)
             return render_template("events/organiser/edit_event.html", form=form, event=None, suggestions=err.suggestions), 409
         except DomainError as err:
             db.session.rollback()
-            show_domain_error(form, err)
+            _show_error(form, err)
         else:
             db.session.commit()
             if len(created) > 1:
@@ -126,12 +138,12 @@ def edit_event(event_id: int):
                                        whole_series=form.scope.data == "series")
         except BookingConflict as err:
             db.session.rollback()
-            show_domain_error(form, err)
+            _show_error(form, err)
             return render_template("events/organiser/edit_event.html", form=form, event=event,
                                    suggestions=err.suggestions, button=ButtonForm(), cancel_form=CancelEventForm()), 409
         except DomainError as err:
             db.session.rollback()
-            show_domain_error(form, err)
+            _show_error(form, err)
         else:
             db.session.commit()
             flash(_("Modifications enregistrées."), "success")
