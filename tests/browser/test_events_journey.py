@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import os
 import re
-from datetime import UTC, datetime, time, timedelta
+import threading
+from datetime import time, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -18,7 +20,7 @@ from portal.accounts.models import User
 from portal.events.models import Event, EventStatus, Registration, RegistrationStatus, Theme
 from portal.events.services import registrations
 from portal.spaces.models import Booking, BookingStatus
-from portal.timeutil import paris_to_utc
+from portal.timeutil import paris_to_utc, paris_today
 from tests.events.conftest import (  # noqa: F401  (fixtures shared with the events tests)
     EVERY_DAY,
     make_event,
@@ -71,6 +73,17 @@ def assert_tap_target(locator, label: str) -> None:
     assert box is not None, f"{label} is not rendered"
     assert box["height"] >= 44 and box["width"] >= 44, f"{label} is {box['width']}×{box['height']} px"
     assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE_WIDTH, f"{label} is off screen on a phone"
+
+
+def assert_whole_week_shown(page: Page, label: str) -> None:
+    """The month grid fits the phone: Sunday's column is on screen, nothing scrolls sideways inside."""
+    sunday = page.get_by_role("columnheader").last
+    expect(sunday).to_have_text("dim.")
+    box = sunday.bounding_box()
+    assert box["x"] + box["width"] <= PHONE_WIDTH, f"{label}: Sunday is off screen ({box})"
+    widths = page.evaluate("(() => { const t = document.querySelector('table.month').parentElement;"
+                           " return [t.scrollWidth, t.clientWidth]; })()")
+    assert widths[0] <= widths[1], f"{label}: the month scrolls sideways ({widths[0]} px in {widths[1]} px)"
 
 
 def assert_spaced(locators, label: str, gap: float = 8) -> None:
@@ -135,11 +148,19 @@ def test_resident_finds_an_event_by_theme_registers_in_one_tap_and_cancels(
     # The month view shows the same event, on its day.
     page.get_by_role("link", name="Vue du mois").tap()
     expect(heading(page, "Agenda du mois")).to_be_visible()
-    if upcoming_day.month != datetime.now(UTC).month and page.get_by_role("link", name="Repair café").count() == 0:
+    if upcoming_day.replace(day=1) != paris_today(real_now()).replace(day=1):
         page.get_by_role("link", name="Mois suivant →").tap()
     month_link = page.get_by_role("table").get_by_role("link", name="Repair café")
     expect(month_link).to_be_visible()
+    assert_whole_week_shown(page, "month view")
     check(page, axe, "month view")
+
+    # A month without any event: still the whole week on screen (and no scrolling region without a link).
+    page.get_by_role("link", name="Mois suivant →").tap()
+    expect(page.get_by_role("table").get_by_role("link")).to_have_count(0)
+    assert_whole_week_shown(page, "month view, no event")
+    check(page, axe, "month view, no event")
+    page.go_back()
 
     month_link.tap()
     expect(page).to_have_url(f"{live_server.url}/evenements/{event_id}")
@@ -474,14 +495,58 @@ def test_organiser_creates_an_event_in_a_room_publishes_it_and_runs_it(
 # --- partners: the embeddable snippet, and an event's .ics -----------------------------------------
 
 
-def test_embeddable_snippet_and_event_ics(page, live_server, db, make_event, upcoming_day, axe):
+@pytest.fixture
+def partner_site():
+    """partner_site(html) → the URL of a page of a partner's site: a server of its own on loopback.
+
+    (Chromium lets only a local page frame a loopback address, so the browser cannot make this page up.)
+    """
+    pages: dict[str, bytes] = {}
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):
+            body = pages.get(self.path)
+            self.send_response(200 if body else 404)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body or b"")))
+            self.end_headers()
+            self.wfile.write(body or b"")
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+
+    def publish(html: str) -> str:
+        pages["/agenda.html"] = (f'<!doctype html><html lang="fr"><head><meta charset="utf-8">'
+                                 f"<title>Association partenaire</title></head><body>{html}</body></html>").encode()
+        return f"http://127.0.0.1:{server.server_address[1]}/agenda.html"
+
+    yield publish
+    server.shutdown()
+    server.server_close()
+    thread.join(timeout=5)
+
+
+def test_embeddable_snippet_and_event_ics(page, live_server, db, make_event, upcoming_day, partner_site, axe):
     event = make_event(title="Café des langues", day=upcoming_day, start=time(10), end=time(12), now=real_now(),
                        organisation_name="Les Amis des langues")
     event_id = event.id
     fresh(db)
 
+    # A partner's site (another origin) frames the snippet. A refused frame logs a console error,
+    # which fails the test.
+    page.goto(partner_site(f'<iframe title="Agenda des Chrysalides" src="{live_server.url}/evenements/integrer" '
+                           'width="360" height="600"></iframe>'))
+    framed = page.frame_locator("iframe")
+    expect(framed.get_by_role("heading", name="Agenda des Chrysalides")).to_be_visible()
+    expect(framed.get_by_role("link", name="Café des langues")).to_be_visible()
+
     response = page.goto(live_server.url + "/evenements/integrer")
     assert response.status == 200
+    assert response.headers["cache-control"] == "public, max-age=300"
     expect(heading(page, "Agenda des Chrysalides")).to_be_visible()
     link = page.get_by_role("link", name="Café des langues")
     expect(link).to_have_attribute("href", f"{live_server.url}/evenements/{event_id}")
@@ -498,4 +563,5 @@ def test_embeddable_snippet_and_event_ics(page, live_server, db, make_event, upc
     assert ics.headers["content-type"].startswith("text/calendar")
     body = ics.text()
     assert "BEGIN:VEVENT" in body and "SUMMARY:Café des langues" in body
+    assert f"DTSTART;TZID=Europe/Paris:{upcoming_day:%Y%m%d}T100000" in body  # Paris wall-clock time
     check(page, axe, "event page with its .ics link")
