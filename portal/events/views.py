@@ -184,7 +184,8 @@ def register(event_id: int):
     form = GuestRegistrationForm()
     if form.validate_on_submit():
         try:
-            registrations.register_guest(event, name=form.name.data, email=form.email.data, now=now)
+            registrations.register_guest(event, name=form.name.data, email=form.email.data, now=now,
+                                         language=str(get_locale()))
         except DomainError as err:
             db.session.rollback()
             show_domain_error(form, err)

@@ -69,3 +69,20 @@ def test_fifteen_members_for_five_seats_give_five_registered_and_ten_waiting(
         offered_in_turn.extend(offered)
     assert [r.id for r in offered_in_turn] == [r.id for r in waiting[:SEATS]]
     db.session.rollback()
+
+
+def test_one_member_tapping_five_times_at_once_registers_once(server_url, db, make_event, make_user, upcoming_day):
+    """A double (or quintuple) tap: every answer is the same page, one row, no error in the server log."""
+    event = make_event(now=real_now(), day=upcoming_day, capacity=SEATS, title="Atelier vélo")
+    event_id = event.id
+    member = make_user(name="Tapotage")
+    db.session.commit()
+    (browser,) = logged_in_browsers(server_url, [member])
+
+    answers = all_at_once([lambda: browser.post(f"/evenements/{event_id}/inscription", {}) for _ in range(5)])
+
+    assert [a.status for a in answers] == [303] * 5
+    fresh(db)
+    rows = db.session.scalars(select(Registration).where(Registration.event_id == event_id)).all()
+    assert [(r.user_id, r.status) for r in rows] == [(member.id, RegistrationStatus.REGISTERED)]
+    assert db.session.scalar(text("SELECT seats_taken FROM events WHERE id = :id"), {"id": event_id}) == 1

@@ -85,6 +85,20 @@ def _someone_waiting(event: Event, registration: Registration) -> bool:
     ) is not None
 
 
+def _insert(event: Event, *, now: datetime, **person) -> Registration:
+    """A new, unconfirmed row in its own savepoint: a twin request's row makes it fail cleanly.
+
+    The row is linked by id, not through ``event.registrations``, so that a failed
+    insert leaves nothing pending in the session.
+    """
+    registration = Registration(event_id=event.id, token=secrets.token_urlsafe(24),
+                                status=RegistrationStatus.UNCONFIRMED, created_at=now, updated_at=now, **person)
+    with db.session.begin_nested():
+        db.session.add(registration)
+        db.session.flush()
+    return registration
+
+
 def existing_registration(event: Event, *, user: User | None = None, email: str | None = None) -> Registration | None:
     query = select(Registration).where(Registration.event_id == event.id)
     query = query.where(Registration.user_id == user.id) if user else query.where(Registration.guest_email == email)
@@ -98,13 +112,9 @@ def register_member(user: User, event: Event, *, now: datetime) -> Registration:
     if registration is not None and registration.status in ACTIVE:
         return registration
     if registration is None:
-        registration = Registration(event=event, user_id=user.id, token=secrets.token_urlsafe(24),
-                                    status=RegistrationStatus.UNCONFIRMED, created_at=now, updated_at=now)
-        db.session.add(registration)
         try:
-            with db.session.begin_nested():
-                db.session.flush()
-        except IntegrityError:  # the same person tapped twice at once
+            registration = _insert(event, user_id=user.id, now=now)
+        except IntegrityError:  # the same person tapped twice at once: the other request won
             existing = existing_registration(event, user=user)
             if existing is None:
                 raise
@@ -116,7 +126,7 @@ def register_member(user: User, event: Event, *, now: datetime) -> Registration:
     return registration
 
 
-def register_guest(event: Event, *, name: str, email: str, now: datetime) -> Registration:
+def register_guest(event: Event, *, name: str, email: str, now: datetime, language: str = "fr") -> Registration:
     """A visitor without an account: kept unconfirmed until they click the e-mailed link."""
     check_open(event, now)
     if event.audience == EventAudience.MEMBERS:
@@ -130,9 +140,13 @@ def register_guest(event: Event, *, name: str, email: str, now: datetime) -> Reg
         notifications.guest_already_registered(registration, now=now)  # no enumeration: same answer on screen
         return registration
     if registration is None:
-        registration = Registration(event=event, guest_name=name, guest_email=email, token=secrets.token_urlsafe(24),
-                                    status=RegistrationStatus.UNCONFIRMED, created_at=now, updated_at=now)
-        db.session.add(registration)
+        try:
+            registration = _insert(event, guest_name=name, guest_email=email, language=language, now=now)
+        except IntegrityError:
+            existing = existing_registration(event, email=email)
+            if existing is None:
+                raise
+            return existing
     else:
         registration.guest_name, registration.status, registration.created_at = name, RegistrationStatus.UNCONFIRMED, now
     db.session.flush()
