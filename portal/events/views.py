@@ -109,7 +109,7 @@ def _render_listing(form: AgendaFilterForm, filters: dict, page: int, now) -> Ma
                            offset=(page - 1) * AGENDA_PAGE_SIZE)
     more = len(events) > AGENDA_PAGE_SIZE
     return Markup(render_template("events/_agenda_listing.html", days=agenda.by_day(events[:AGENDA_PAGE_SIZE]),
-                                  page=page, more=more, filters=filters))
+                                  page=page, more=more, filters=filters, form=form))
 
 
 @bp.get("/evenements/mois")

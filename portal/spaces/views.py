@@ -121,7 +121,8 @@ def _render_space_list(form: FilterForm, day, single: int | None, now) -> Markup
         spaces = [s for s in spaces if rules.may_book(current_user, s)]
     days = availability.day_availability(spaces, day, now, staff=staff)
     return Markup(render_template(
-        "spaces/_space_list.html", days=days, day=day, single=bool(single),
+        "spaces/_space_list.html", days=days, day=day, single=bool(single), form=form, today=paris_today(now),
+        filters={k: v for k, v in request.args.items() if k != "date" and v},
         slot_href=SlotLinks(url_for("spaces.new_booking")), time_label=TimeLabels(), shown_per_room=ROOM_SLOTS_SHOWN,
     ))
 

@@ -14,27 +14,34 @@ from collections.abc import Callable, Hashable
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Date, bindparam, text
 
+from portal.db import UtcDateTime
 from portal.extensions import db
-from portal.spaces.models import Booking, Closure, Space
-from portal.spaces.services.queries import overlapping
+from portal.spaces.models import MAX_BOOKING_LENGTH
 from portal.timeutil import paris_day_bounds
+
+
+# Plain SQL with typed parameters: this runs on every availability request, and building
+# the equivalent expression objects cost more than the query itself.
+DAY_STAMP = text("""
+    SELECT
+      (SELECT count(id) FROM bookings WHERE starts_at < :end AND starts_at > :lower AND ends_at > :start),
+      (SELECT max(updated_at) FROM bookings WHERE starts_at < :end AND starts_at > :lower AND ends_at > :start),
+      (SELECT count(id) FROM closures WHERE starts_on <= :day AND ends_on >= :day),
+      (SELECT coalesce(sum(id), 0) FROM closures WHERE starts_on <= :day AND ends_on >= :day),
+      (SELECT max(updated_at) FROM spaces),
+      (SELECT count(id) FROM spaces)
+""").bindparams(
+    bindparam("start", type_=UtcDateTime), bindparam("end", type_=UtcDateTime),
+    bindparam("lower", type_=UtcDateTime), bindparam("day", type_=Date),
+)
 
 
 def day_version(day: date, now: datetime) -> tuple:
     start, end = paris_day_bounds(day)
-    in_day = overlapping(start, end)
-    closed = (Closure.starts_on <= day, Closure.ends_on >= day)
-    stamp = select(
-        select(func.count(Booking.id)).where(*in_day).scalar_subquery(),
-        select(func.max(Booking.updated_at)).where(*in_day).scalar_subquery(),
-        select(func.count(Closure.id)).where(*closed).scalar_subquery(),
-        select(func.coalesce(func.sum(Closure.id), 0)).where(*closed).scalar_subquery(),
-        select(func.max(Space.updated_at)).scalar_subquery(),
-        select(func.count(Space.id)).scalar_subquery(),
-    )
-    row = db.session.execute(stamp).one()
+    row = db.session.execute(DAY_STAMP, {"start": start, "end": end, "lower": start - MAX_BOOKING_LENGTH,
+                                         "day": day}).one()
     return (*(str(value) for value in row), now.replace(second=0, microsecond=0).isoformat())
 
 
