@@ -6,7 +6,6 @@ for id in string.gmatch(os.getenv("BENCH_SPACES"), "[^,]+") do table.insert(spac
 local year, month, day = string.match(os.getenv("BENCH_FIRST_DAY"), "(%d+)-(%d+)-(%d+)")
 local base = os.time({year = tonumber(year), month = tonumber(month), day = tonumber(day), hour = 12})
 local counter = 0
-local thread_index = 0
 local threads = 0
 
 function setup(thread)
@@ -15,6 +14,7 @@ function setup(thread)
 end
 
 function init(args)
+  -- set by setup() in this thread's own Lua state; a `local` here would hide it
   thread_index = tonumber(thread_index) or 0
 end
 
