@@ -31,9 +31,7 @@ run: install
 	$(BIN)/flask db upgrade
 	$(BIN)/flask demo load
 	@echo "Portal on http://127.0.0.1:5000 (e-mails are printed here)"
-	@trap 'kill 0' INT TERM EXIT; \
-	  $(BIN)/flask mail send-pending --loop --interval 2 & \
-	  $(BIN)/flask run --host 127.0.0.1 --port 5000
+	$(BIN)/python -m portal.devserver
 
 ## make test: install and run the whole suite (SQLite, then PostgreSQL, browser tests)
 test: install-dev
