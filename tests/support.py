@@ -22,6 +22,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage
+from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -346,3 +347,24 @@ class IsolatedClient(FlaskClient):
 
     def open(self, *args, **kwargs):
         return contextvars.Context().run(super().open, *args, **kwargs)
+
+
+# --- forms ----------------------------------------------------------------------
+
+
+class _HiddenInputs(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.values: dict[str, str] = {}
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        if tag == "input" and attributes.get("type") == "hidden" and attributes.get("name"):
+            self.values[attributes["name"]] = attributes.get("value") or ""
+
+
+def hidden_inputs(response) -> dict[str, str]:
+    """The hidden fields of a page's forms (idempotency keys, times), as a browser would send them."""
+    parser = _HiddenInputs()
+    parser.feed(response.get_data(as_text=True))
+    return parser.values

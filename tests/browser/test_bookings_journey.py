@@ -20,36 +20,14 @@ from portal.spaces.models import Booking, BookingStatus, Closure, Space
 from portal.spaces.services import bookings
 from portal.timeutil import PARIS, paris_to_utc, paris_today
 from tests.spaces.conftest import make_space  # noqa: F401  (the factory fixture, shared with the bookings tests)
+from tests.browser.phone import PASSWORD, PHONE_WIDTH, assert_fits_phone, assert_tap_target, fresh, heading, log_in, nav
 
 pytestmark = pytest.mark.browser
 
-PASSWORD = "correct horse battery staple"  # make_user's default
 ALL_DAY = {weekday: (time(0, 0), time(23, 59)) for weekday in range(7)}
 EVERY_DAY = {weekday: (time(8, 30), time(19, 0)) for weekday in range(7)}
-PHONE_WIDTH = 390
 # BOOKING_SCREENSHOTS=/tmp keeps a phone screenshot of the slot list and of the confirm page.
 SCREENSHOTS = os.environ.get("BOOKING_SCREENSHOTS")
-
-
-def heading(page: Page, name):
-    return page.get_by_role("heading", level=1, name=name)
-
-
-def nav(page: Page):
-    return page.get_by_role("navigation", name="Menu principal")
-
-
-def log_in(page: Page, base_url: str, email: str) -> None:
-    page.goto(base_url + "/connexion")
-    page.get_by_label("Adresse e-mail", exact=True).fill(email)
-    page.get_by_label("Mot de passe", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
-    expect(page.get_by_role("status")).to_contain_text("Bienvenue")
-
-
-def fresh(db):
-    """End the test thread's transaction: what the live server committed becomes visible."""
-    db.session.rollback()
 
 
 def opening_soon_today():
@@ -85,21 +63,9 @@ def slot_url(base_url: str, space_id: int, day, start: time, end: time) -> str:
     return f"{base_url}/reservations/confirmer?{query}"
 
 
-def assert_fits_phone(page: Page, label: str) -> None:
-    """Nothing scrolls sideways at 390 px."""
-    widths = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
-    assert widths[0] <= widths[1], f"{label}: the page is {widths[0]} px wide on a {widths[1]} px screen"
-
-
 def screenshot(page: Page, name: str) -> None:
     if SCREENSHOTS:
         page.screenshot(path=os.path.join(SCREENSHOTS, name), full_page=True)
-
-
-def assert_tap_target(locator, label: str) -> None:
-    box = locator.bounding_box()
-    assert box is not None, f"{label} is not rendered"
-    assert box["height"] >= 44 and box["width"] >= 44, f"{label} is {box['width']}×{box['height']} px"
 
 
 # --- a member books a desk for today in three taps, then cancels it ------------------------------------

@@ -31,48 +31,12 @@ from tests.events.conftest import (  # noqa: F401  (fixtures shared with the eve
 )
 from tests.spaces.conftest import make_space  # noqa: F401  (the factory fixture)
 from tests.support import first_link
+from tests.browser.phone import PASSWORD, PHONE_WIDTH, assert_fits_phone, assert_tap_target, fresh, heading, log_in, nav
 
 pytestmark = pytest.mark.browser
 
-PASSWORD = "correct horse battery staple"  # make_user's default
-PHONE_WIDTH = 390
 # EVENT_SCREENSHOTS=/tmp/dir keeps a full-page phone screenshot of every page checked.
 SCREENSHOTS = os.environ.get("EVENT_SCREENSHOTS")
-
-
-def heading(page: Page, name):
-    return page.get_by_role("heading", level=1, name=name)
-
-
-def nav(page: Page):
-    return page.get_by_role("navigation", name="Menu principal")
-
-
-def log_in(page: Page, base_url: str, email: str) -> None:
-    page.goto(base_url + "/connexion")
-    page.get_by_label("Adresse e-mail", exact=True).fill(email)
-    page.get_by_label("Mot de passe", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
-    expect(page.get_by_role("status")).to_contain_text("Bienvenue")
-
-
-def fresh(db) -> None:
-    """End the test thread's transaction: what the live server committed becomes visible."""
-    db.session.rollback()
-    db.session.expire_all()
-
-
-def assert_fits_phone(page: Page, label: str) -> None:
-    """Nothing scrolls sideways at 390 px."""
-    widths = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
-    assert widths[0] <= widths[1], f"{label}: the page is {widths[0]} px wide on a {widths[1]} px screen"
-
-
-def assert_tap_target(locator, label: str) -> None:
-    box = locator.bounding_box()
-    assert box is not None, f"{label} is not rendered"
-    assert box["height"] >= 44 and box["width"] >= 44, f"{label} is {box['width']}×{box['height']} px"
-    assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE_WIDTH, f"{label} is off screen on a phone"
 
 
 def assert_whole_week_shown(page: Page, label: str) -> None:

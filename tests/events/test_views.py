@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from datetime import time, timedelta
-from html.parser import HTMLParser
 from urllib.parse import quote
 
 import pytest
@@ -17,26 +16,9 @@ from portal.events.services import registrations
 from portal.spaces.models import Booking, BookingStatus
 from portal.timeutil import paris_to_utc, paris_today
 from tests.events.conftest import ADDRESS, EVERY_DAY, fresh, real_now
-from tests.support import first_link, link_path, page
+from tests.support import first_link, hidden_inputs, link_path, page
 
 MEMBERS_ONLY_MESSAGE = "Cet événement est réservé aux membres : connectez-vous pour le voir."
-
-
-class HiddenInputs(HTMLParser):
-    def __init__(self):
-        super().__init__()
-        self.values: dict[str, str] = {}
-
-    def handle_starttag(self, tag, attrs):
-        attributes = dict(attrs)
-        if tag == "input" and attributes.get("type") == "hidden" and attributes.get("name"):
-            self.values[attributes["name"]] = attributes.get("value") or ""
-
-
-def hidden_inputs(response) -> dict[str, str]:
-    parser = HiddenInputs()
-    parser.feed(response.get_data(as_text=True))
-    return parser.values
 
 
 def agenda_days(response) -> list[tuple[str, list[str]]]:

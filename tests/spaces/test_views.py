@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, time, timedelta
-from html.parser import HTMLParser
 
 import pytest
 from sqlalchemy import func, select
@@ -16,7 +15,7 @@ from portal.spaces.models import Booking, BookingStatus, Closure, SlotMode, Spac
 from portal.spaces.services import bookings
 from portal.timeutil import paris_to_utc, paris_today
 from tests.conftest import AuthActions
-from tests.support import page
+from tests.support import hidden_inputs, page
 
 EVERY_DAY = {weekday: (time(8, 30), time(19, 0)) for weekday in range(7)}
 
@@ -29,23 +28,6 @@ def fresh(db):
 def booking_count(db) -> int:
     fresh(db)
     return db.session.scalar(select(func.count(Booking.id)))
-
-
-class HiddenInputs(HTMLParser):
-    def __init__(self):
-        super().__init__()
-        self.values: dict[str, str] = {}
-
-    def handle_starttag(self, tag, attrs):
-        attributes = dict(attrs)
-        if tag == "input" and attributes.get("type") == "hidden" and attributes.get("name"):
-            self.values[attributes["name"]] = attributes.get("value") or ""
-
-
-def hidden_inputs(response) -> dict[str, str]:
-    parser = HiddenInputs()
-    parser.feed(response.get_data(as_text=True))
-    return parser.values
 
 
 @pytest.fixture
