@@ -1,0 +1,90 @@
+"""Hooks of the packages that existed before the privacy package (spaces, events, directory)."""
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy import select, update
+
+from portal.extensions import db
+from portal.privacy.registry import register
+
+
+def _photo_files(user) -> dict[str, bytes]:
+    from portal.directory.models import Profile
+
+    name = db.session.scalar(select(Profile.photo).where(Profile.user_id == user.id))
+    path = Path(current_app.config["UPLOAD_FOLDER"]) / name if name else None
+    return {f"fichiers/{name}": path.read_bytes()} if path and path.is_file() else {}
+
+
+def _erase_directory(user, now: datetime) -> dict[str, int]:
+    from portal.directory.models import Profile
+    from portal.directory.services import remove_photo
+
+    profile = db.session.scalar(select(Profile).where(Profile.user_id == user.id))
+    if profile is not None and profile.photo:
+        remove_photo(profile)
+        return {"photo": 1}
+    return {}
+
+
+def _cancel_bookings(user, now: datetime) -> dict[str, int]:
+    """Slots still to come are freed for others; past bookings stay for the statistics."""
+    from portal.spaces.models import ACTIVE_STATUSES, Booking, BookingStatus
+
+    done = db.session.execute(update(Booking).where(
+        Booking.user_id == user.id, Booking.starts_at > now, Booking.status.in_(ACTIVE_STATUSES))
+        .values(status=BookingStatus.CANCELLED, cancelled_at=now)).rowcount
+    return {"réservations à venir annulées": done}
+
+
+def _cancel_registrations(user, now: datetime) -> dict[str, int]:
+    """Seats of events still to come are given back (the seat counter follows through its triggers)."""
+    from portal.events.models import Event, Registration, RegistrationStatus
+
+    upcoming = select(Event.id).where(Event.starts_at > now)
+    done = db.session.execute(update(Registration).where(
+        Registration.user_id == user.id, Registration.event_id.in_(upcoming),
+        Registration.status.not_in([RegistrationStatus.CANCELLED, RegistrationStatus.DECLINED,
+                                    RegistrationStatus.EXPIRED]))
+        .values(status=RegistrationStatus.CANCELLED)).rowcount
+    return {"inscriptions à venir annulées": done}
+
+
+def _withdraw_volunteering(user, now: datetime) -> dict[str, int]:
+    from portal.volunteers.models import AnswerStatus, VolunteerAnswer, VolunteerCall
+    from portal.volunteers.services import withdraw
+
+    answers = db.session.scalars(select(VolunteerAnswer).join(VolunteerCall).where(
+        VolunteerAnswer.user_id == user.id, VolunteerCall.starts_at > now,
+        VolunteerAnswer.status.in_([AnswerStatus.PENDING, AnswerStatus.ACCEPTED]))).all()
+    for answer in answers:
+        withdraw(user, answer.call, now=now)
+    return {"propositions de bénévolat retirées": len(answers)}
+
+
+register("directory", files=_photo_files, erase=_erase_directory)
+register("spaces", erase=_cancel_bookings)
+register("events", erase=_cancel_registrations)
+register("volunteers", erase=_withdraw_volunteering)
+
+
+def _anonymise_requests(user, now: datetime) -> dict[str, int]:
+    """Project-holder requests are anonymised by their own package's rule (statistics are kept)."""
+    from sqlalchemy import or_
+
+    from portal.accompaniment.models import ProjectRequest, RequestEvent
+    from portal.accompaniment.services.privacy import anonymise
+
+    requests = db.session.scalars(select(ProjectRequest).where(
+        or_(ProjectRequest.user_id == user.id, ProjectRequest.email == user.email))).all()
+    for request in requests:
+        anonymise(request, now=now, why="account_deleted")
+    # A team member's name on the timeline of other people's requests
+    db.session.execute(update(RequestEvent).where(RequestEvent.actor_id == user.id).values(actor_label=""))
+    return {"demandes d'accompagnement anonymisées": len(requests)}
+
+
+register("accompaniment", erase=_anonymise_requests)

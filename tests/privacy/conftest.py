@@ -1,0 +1,3 @@
+from __future__ import annotations
+
+from tests.directory.conftest import deliver, make_organisation, make_profile, tags  # noqa: F401  (shared fixtures)
