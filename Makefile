@@ -14,9 +14,14 @@ $(VENV)/.installed: requirements.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements.txt
 	touch $@
 
-$(VENV)/.installed-dev: requirements.txt requirements-dev.txt $(VENV)/.installed
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt $(VENV)/.installed $(VENV)/localstripe/bin/localstripe
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@
+
+# A Stripe-compatible server for the payments tests, in a virtualenv of its own.
+$(VENV)/localstripe/bin/localstripe: | $(BIN)/python
+	$(PYTHON) -m venv $(VENV)/localstripe
+	$(VENV)/localstripe/bin/pip install --quiet localstripe==1.15.10
 
 install: $(VENV)/.installed translations
 

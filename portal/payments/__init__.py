@@ -1,0 +1,1 @@
+"""Payments: products and price lists by category, credits, Stripe Checkout, receipts."""

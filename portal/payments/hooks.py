@@ -1,0 +1,46 @@
+"""The few calls bookings make into payments: price before the insert, then charge or refund."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from portal.payments.services import bookings_link, events_link, pricing
+
+
+def quote_for_booking(actor, holder, space, starts_at: datetime, ends_at: datetime, *, staff: bool,
+                      for_event: bool) -> pricing.Quote | None:
+    """None when payments do not apply: staff booking for someone, an event's room, a free space."""
+    if staff or for_event or holder is None:
+        return None
+    quote = pricing.quote_booking(holder, space, starts_at, ends_at, lock=True)
+    return None if quote.is_free else quote
+
+
+def holds_for_payment(quote: pricing.Quote | None) -> bool:
+    """Online payment: the booking waits for it; at the desk, it is booked and paid later."""
+    return quote is not None and quote.needs_payment and quote.online
+
+
+def booking_created(booking, quote: pricing.Quote | None, *, actor_id: int, now: datetime) -> None:
+    if quote is not None:
+        bookings_link.after_booking_created(booking, quote, actor_id=actor_id, now=now)
+
+
+def booking_cancelled(booking, *, within_rules: bool, actor_id: int | None, now: datetime) -> None:
+    bookings_link.after_booking_cancelled(booking, within_rules=within_rules, actor_id=actor_id, now=now)
+
+
+def registration_created(registration, *, now: datetime) -> None:
+    """A paid event: the seat is held while the ticket is paid (online), or it is paid at the door/desk."""
+    events_link.after_registration(registration, now=now)
+
+
+def registration_cancelled(registration, *, now: datetime) -> None:
+    events_link.after_registration_cancelled(registration, now=now)
+
+
+def open_online_payment_id(registration) -> int | None:
+    """Where to send a member who just registered to a paid event: the ticket to pay now."""
+    payment = events_link.payment_for_registration(registration.id)
+    if payment is not None and payment.status.value == "pending" and payment.method.value == "stripe":
+        return payment.id
+    return None
