@@ -138,3 +138,58 @@ def create_events(organiser_id: int, *, upcoming: int, past: int, now: datetime 
         db.session.execute(insert(Event), rows[start:start + CHUNK])
     db.session.commit()
     return list(db.session.scalars(select(Event.id).where(Event.starts_at > now).order_by(Event.starts_at)))
+
+
+def create_staff_token() -> str:
+    """A staff account and its API token: the impact dashboard is read with it."""
+    from portal.api.auth import create_token
+
+    now = datetime.now(UTC)
+    staff = User(email="equipe@staff.bench-lab.example", display_name="Équipe (banc d'essai)", preferred_language="fr",
+                 password_hash=passwords.hash_password(BENCH_PASSWORD), email_confirmed_at=now, active=True,
+                 created_at=now, updated_at=now)
+    staff.role_links.append(UserRole(role=Role.STAFF, granted_at=now))
+    db.session.add(staff)
+    db.session.flush()
+    _token, secret = create_token(staff, "banc d'essai (Le Lab)", now=now)
+    return secret
+
+
+def create_profiles(count: int, now: datetime | None = None) -> int:
+    """``count`` public or members-only directory profiles (and some hidden ones) with varied words,
+    tags and languages; the full-text index is filled by the database as rows arrive."""
+    from portal.directory.models import Profile, ProfileLanguage, ProfileTag, Tag
+
+    now = now or datetime.now(UTC)
+    skills = ["cuisine", "traduction", "comptabilité", "jardinage", "informatique", "couture"]
+    places = ["Les Musiciens", "Cité Renault", "Bécheville", "Centre-ville", "Cinq Quartiers"]
+    languages = ["ar", "pt", "wo", "tr", "en", "es"]
+    tags = {}
+    for label in skills:
+        tag = db.session.scalar(select(Tag).where(Tag.slug == label)) or Tag(label=label.capitalize(), slug=label,
+                                                                              created_at=now)
+        db.session.add(tag)
+        tags[label] = tag
+    db.session.flush()
+    user_ids = create_members(count, now)[-count:]
+    rows = []
+    for n, user_id in enumerate(user_ids):
+        skill, place = skills[n % len(skills)], places[n % len(places)]
+        rows.append(dict(kind="person", user_id=user_id, name=f"Membre {user_id}",
+                         visibility=("public", "members", "public", "hidden")[n % 4],
+                         consent_at=None if n % 4 == 3 else now, share_contact=False,
+                         presentation=f"Je propose de la {skill} aux associations du quartier {place}.",
+                         neighbourhood=place, town="Les Mureaux", website="", social_links="", offers_text="",
+                         needs_text="", search_text=f"{skill} {place} {languages[n % len(languages)]}",
+                         created_at=now, updated_at=now))
+    for start in range(0, len(rows), CHUNK):
+        db.session.execute(insert(Profile), rows[start:start + CHUNK])
+    profiles = list(db.session.execute(select(Profile.id, Profile.user_id).where(Profile.user_id.in_(user_ids))))
+    links = [dict(profile_id=pid, tag_id=tags[skills[n % len(skills)]].id, direction="offer")
+             for n, (pid, _uid) in enumerate(profiles)]
+    spoken = [dict(profile_id=pid, code=languages[n % len(languages)]) for n, (pid, _uid) in enumerate(profiles)]
+    for start in range(0, len(links), CHUNK):
+        db.session.execute(insert(ProfileTag), links[start:start + CHUNK])
+        db.session.execute(insert(ProfileLanguage), spoken[start:start + CHUNK])
+    db.session.commit()
+    return len(rows)

@@ -57,10 +57,36 @@ class BaseConfig:
 
         self.STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY")
         self.STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET")
-        self.STRIPE_API_BASE = env("STRIPE_API_BASE")
+        self.STRIPE_API_BASE = env("STRIPE_API_BASE")  # another Stripe-compatible server (tests)
+        # Hosted pages our "pay" and "manage my subscription" buttons lead to (CSP form-action).
+        self.STRIPE_REDIRECT_ORIGINS = env("STRIPE_REDIRECT_ORIGINS", "https://checkout.stripe.com https://billing.stripe.com")
+        # Receipts: the seller's legal details and VAT wording, printed on every receipt and credit note.
+        self.PAYMENTS_SELLER_NAME = env("PAYMENTS_SELLER_NAME", "PTCE Vivre Les Mureaux — Les Chrysalides")
+        self.PAYMENTS_SELLER_ADDRESS = env("PAYMENTS_SELLER_ADDRESS", "Les Mureaux (78130), France")
+        self.PAYMENTS_SELLER_SIRET = env("PAYMENTS_SELLER_SIRET", "")
+        self.PAYMENTS_SELLER_VAT_NUMBER = env("PAYMENTS_SELLER_VAT_NUMBER", "")
+        self.PAYMENTS_VAT_WORDING = env("PAYMENTS_VAT_WORDING", "TVA non applicable, art. 293 B du CGI")
+        self.PAYMENTS_LEGAL_MENTIONS = env(
+            "PAYMENTS_LEGAL_MENTIONS", "Association loi 1901. Facture acquittée. Pas d'escompte pour paiement anticipé.")
+        self.PAYMENTS_DOCUMENT_PREFIX = env("PAYMENTS_DOCUMENT_PREFIX", "CHR-")
+        # Share of the price refunded when staff cancel after the space's cancellation deadline.
+        self.PAYMENTS_LATE_REFUND_PERCENT = env_int("PAYMENTS_LATE_REFUND_PERCENT", 0)
+        # A ticket cancelled at least this long before the event is refunded in full.
+        self.PAYMENTS_TICKET_REFUND_HOURS = env_int("PAYMENTS_TICKET_REFUND_HOURS", 24)
+        # The rule organisers price their tickets within (cents).
+        self.PAYMENTS_TICKET_MAX_CENTS = env_int("PAYMENTS_TICKET_MAX_CENTS", 5000)
 
         # Number of proxies in front of the app whose X-Forwarded-* headers we trust.
         self.PROXY_COUNT = env_int("PROXY_COUNT", 0)
+
+        # Project-holder form: a request sent sooner than this after its draft began is refused as automated.
+        self.ACCOMPANIMENT_MIN_FILL_SECONDS = env_int("ACCOMPANIMENT_MIN_FILL_SECONDS", 5)
+        # Impact reports: declared neighbourhoods containing one of these (comma-separated) count as
+        # priority neighbourhoods (quartiers prioritaires de la politique de la ville).
+        self.IMPACT_PRIORITY_NEIGHBOURHOODS = [
+            name.strip() for name in env("IMPACT_PRIORITY_NEIGHBOURHOODS", "cinq quartiers,cinq-quartiers").split(",")
+            if name.strip()
+        ]
 
         self.BABEL_DEFAULT_LOCALE = "fr"
         self.BABEL_DEFAULT_TIMEZONE = "Europe/Paris"

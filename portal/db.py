@@ -95,3 +95,65 @@ def configure_sqlite_engine(engine: Engine, busy_timeout_ms: int) -> None:
     def _on_begin(connection):
         mode = "IMMEDIATE" if sqlite_write_intent.get() else "DEFERRED"
         connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+def check_connections_cheaply(engine: Engine) -> None:
+    """Stands for ``pool_pre_ping`` on PostgreSQL without its round trip on every checkout.
+
+    A server that restarts or ends a session sends a last message and closes the socket: an idle
+    pooled connection whose socket has anything to read is dead (it is dropped and the pool opens
+    another, as after a failed ping).
+    """
+    import select
+
+    from sqlalchemy import exc
+
+    @event.listens_for(engine, "checkout")
+    def _drop_dead(dbapi_connection, _record, _proxy):
+        if dbapi_connection.closed:
+            raise exc.DisconnectionError()
+        poller = select.poll()
+        poller.register(dbapi_connection.fileno(), select.POLLIN)
+        if poller.poll(0):
+            raise exc.DisconnectionError()
+
+
+def commit_keeping_loaded(session) -> None:
+    """Commit without expiring the objects of this session.
+
+    For a response that shows the rows the request has just written: they are what was
+    committed, so reading them back would cost queries and say nothing new. Use only when no
+    trigger or server default changes those rows' values.
+    """
+    session = session()  # the request's session behind the scoped proxy
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = True
+
+
+def detached_copy(instance, *relationships: str):
+    """A copy of a loaded row, and of the rows of its ``relationships``, owned by no session.
+
+    Kept between requests, it becomes each request's own object through
+    ``session.merge(copy, load=False)``, which attaches a fresh copy without a query.
+    """
+    from sqlalchemy.orm import make_transient_to_detached
+
+    copy = _copy_columns(instance)
+    children = []
+    for name in relationships:
+        rows = [_copy_columns(child) for child in getattr(instance, name)]
+        setattr(copy, name, rows)
+        children.extend(rows)
+    for row in (copy, *children):
+        make_transient_to_detached(row)
+    return copy
+
+
+def _copy_columns(instance):
+    from sqlalchemy import inspect
+
+    cls = type(instance)
+    return cls(**{attr.key: getattr(instance, attr.key) for attr in inspect(cls).column_attrs})

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from flask import flash
 from flask_wtf import FlaskForm
+from wtforms import SelectChoice, SelectMultipleField
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.errors import DomainError
 
@@ -20,3 +22,15 @@ def show_domain_error(form: FlaskForm, err: DomainError) -> None:
 def status_for(form: FlaskForm) -> int:
     """422 when a submitted form is shown again with errors, so clients and tests can tell."""
     return 422 if form.errors else 200
+
+
+def choices_of(labels: dict) -> list[SelectChoice]:
+    """Choices from a {value: label} mapping (SelectChoice: tuples are deprecated by WTForms)."""
+    return [SelectChoice(value, label) for value, label in labels.items()]
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """A multiple choice shown as a list of checkboxes (easier to tap than a multi-select)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()

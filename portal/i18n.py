@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, has_request_context, request, session
-from flask_babel import Babel, format_date, format_datetime, format_time, gettext
+from flask_babel import Babel, format_date, format_datetime, format_time, get_locale, gettext
 from flask_login import current_user
 
 PARIS = "Europe/Paris"
@@ -37,8 +38,29 @@ def select_timezone() -> str:
     return PARIS
 
 
+@lru_cache(maxsize=16)
+def _wtforms_catalogue(locale: str):
+    from babel import support
+    from wtforms.i18n import messages_path
+
+    return support.Translations.load(messages_path(), [locale], domain="wtforms")
+
+
+def _wtforms_translations():
+    """WTForms' own messages in the request's language, each catalogue read from disk once.
+
+    Flask-WTF parses the catalogue file again on every request that builds a form.
+    """
+    if not has_request_context():
+        return None
+    return _wtforms_catalogue(str(get_locale()))
+
+
 def init_i18n(app: Flask, babel: Babel) -> None:
+    import flask_wtf.i18n
+
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    flask_wtf.i18n._get_translations = _wtforms_translations
     app.jinja_env.filters["datetime"] = lambda value, fmt="medium": (
         format_datetime(value, fmt) if isinstance(value, datetime) else ""
     )

@@ -49,3 +49,18 @@ def new_calendar(name: str) -> Calendar:
     return calendar
 
 
+END = b"END:VCALENDAR\r\n"
+
+
+@lru_cache(maxsize=64)
+def _frame(name: str) -> bytes:
+    return new_calendar(name).to_ical()[: -len(END)]
+
+
+def calendar_bytes(name: str, components) -> bytes:
+    """``new_calendar(name)`` holding ``components``, serialised: the same bytes as adding them
+    and calling ``to_ical()``, with the header and VTIMEZONE serialised once per name.
+
+    The components' times must be Paris times or dates: no other VTIMEZONE is added.
+    """
+    return _frame(name) + b"".join(component.to_ical() for component in components) + END

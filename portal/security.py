@@ -1,6 +1,7 @@
 """Security headers and safe redirects."""
 from __future__ import annotations
 
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, request
@@ -29,6 +30,7 @@ def allow_framing(response: Response) -> Response:
     return response
 
 
+@lru_cache(maxsize=32)
 def _frame_ancestors(policy: str) -> str | None:
     for directive in policy.split(";"):
         name, _, value = directive.strip().partition(" ")
@@ -39,23 +41,34 @@ def _frame_ancestors(policy: str) -> str | None:
 
 def init_security(app: Flask) -> None:
     hsts = app.config.get("HSTS", False)
+    # Added when the view did not set its own; one pass over the response headers.
+    defaults = [
+        ("X-Content-Type-Options", "nosniff"),
+        ("Referrer-Policy", "strict-origin-when-cross-origin"),
+        ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
+        ("Cross-Origin-Opener-Policy", "same-origin"),
+    ]
+    if hsts:
+        defaults.append(("Strict-Transport-Security", "max-age=63072000; includeSubDomains"))
+    defaults = [(name.lower(), name, value) for name, value in defaults]
 
     @app.after_request
     def _security_headers(response: Response) -> Response:
         headers = response.headers
-        policy = headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-        headers.setdefault("X-Content-Type-Options", "nosniff")
-        headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-        if _frame_ancestors(policy) in (None, "'none'"):
+        present = {name.lower() for name in headers.keys()}
+        added = [(name, value) for lower, name, value in defaults if lower not in present]
+        if "content-security-policy" in present:
+            policy = headers["Content-Security-Policy"]
+        else:
+            policy = CONTENT_SECURITY_POLICY
+            added.append(("Content-Security-Policy", policy))
+        if "x-frame-options" not in present and _frame_ancestors(policy) in (None, "'none'"):
             # X-Frame-Options knows no "any site": a view that opens frame-ancestors drops it.
-            headers.setdefault("X-Frame-Options", "DENY")
-        headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-        headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-        if hsts:
-            headers.setdefault("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
-        if request.endpoint and not request.endpoint.endswith("static"):
+            added.append(("X-Frame-Options", "DENY"))
+        if "cache-control" not in present and request.endpoint and not request.endpoint.endswith("static"):
             # Pages may hold personal data: never keep them in a shared cache.
-            headers.setdefault("Cache-Control", "no-store")
+            added.append(("Cache-Control", "no-store"))
+        headers.extend(added)
         return response
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from flask import Flask, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from portal.db import configure_sqlite_engine, sqlite_write_intent
+from portal.db import check_connections_cheaply, configure_sqlite_engine, sqlite_write_intent
 from portal.extensions import babel, csrf, db, limiter, login_manager, migrate
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -28,12 +28,27 @@ def register_database(app: Flask) -> None:
         app.config["UPLOAD_FOLDER"] = str(Path(app.instance_path) / "uploads")
     import portal.models  # noqa: F401  (every table known to the metadata)
 
+    options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    cheap_checks = uri.startswith("postgresql") and options.get("pool_pre_ping")
+    if cheap_checks:  # the same protection without a round trip per request (portal.db)
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**options, "pool_pre_ping": False}
+
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
+    from portal.directory.schema import outside_models
+
+    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True, include_object=outside_models)
 
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             configure_sqlite_engine(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
+        if cheap_checks:
+            check_connections_cheaply(db.engine)
+        from portal.versions import init_versions
+
+        init_versions(app, db.engine)
+
+    if not uri.startswith("sqlite"):
+        return  # the write intent below only chooses how SQLite begins a transaction
 
     @app.before_request
     def _declare_write_intent():
@@ -51,6 +66,7 @@ def register_database(app: Flask) -> None:
 def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     limiter.init_app(app)
+    skip_unlimited_endpoints(app)
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
     login_manager.session_protection = "basic"
@@ -60,6 +76,43 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message_category = "info"
     login_manager.needs_refresh_message = _l("Confirmez votre mot de passe pour continuer.")
     login_manager.needs_refresh_message_category = "info"
+
+
+def skip_unlimited_endpoints(app: Flask) -> None:
+    """Run Flask-Limiter's per-request hook only where a limit may apply.
+
+    The hook resolves limits for every request even when a route has none, which cost more
+    than some whole responses. Our limits are declared on views (``@limiter.limit``), whose
+    own wrapper checks them; the hook still runs everywhere as soon as default, application,
+    meta or blueprint limits are configured.
+    """
+    from flask_limiter.util import get_qualified_name
+
+    hooks = app.before_request_funcs[None]
+    check = limiter._check_request_limit
+    if check not in hooks:
+        return
+    decisions: dict[str | None, bool] = {}
+
+    def may_be_limited(endpoint: str | None) -> bool:
+        manager = limiter.limit_manager
+        if (manager._default_limits or manager._application_limits or manager._blueprint_limits
+                or limiter._meta_limits):
+            return True
+        view = app.view_functions.get(endpoint or "")
+        return bool(view) and (get_qualified_name(view) in limiter._marked_for_limiting
+                               or manager.has_hints(endpoint))
+
+    def check_where_limited():
+        endpoint = request.endpoint
+        limited = decisions.get(endpoint)
+        if limited is None:
+            limited = decisions[endpoint] = may_be_limited(endpoint)
+        if limited:
+            return check()
+        return None
+
+    hooks[hooks.index(check)] = check_where_limited
 
 
 def register_i18n(app: Flask) -> None:
@@ -112,6 +165,34 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(event_feeds_bp)
     app.register_blueprint(organiser_bp)
 
+    from portal.accompaniment.admin_views import bp as accompaniment_admin_bp
+    from portal.accompaniment.staff_views import bp as accompaniment_staff_bp
+    from portal.accompaniment.views import bp as accompaniment_bp
+
+    app.register_blueprint(accompaniment_bp)
+    app.register_blueprint(accompaniment_staff_bp)
+    app.register_blueprint(accompaniment_admin_bp)
+
+    from portal.payments.staff_views import bp as payments_staff_bp
+    from portal.payments.views import bp as payments_bp
+
+    app.register_blueprint(payments_bp)
+    app.register_blueprint(payments_staff_bp)
+
+    import portal.impact.assumption_views  # noqa: F401  (adds its routes to the impact blueprint)
+    import portal.impact.share_views  # noqa: F401  (adds its routes to the impact blueprint)
+    from portal.impact.views import bp as impact_bp
+
+    app.register_blueprint(impact_bp)
+
+    from portal.directory.views import bp as directory_bp
+    from portal.privacy.views import bp as privacy_bp
+    from portal.volunteers.views import bp as volunteers_bp
+
+    app.register_blueprint(directory_bp)
+    app.register_blueprint(volunteers_bp)
+    app.register_blueprint(privacy_bp)
+
     register_api(app)
 
 
@@ -121,7 +202,10 @@ def register_api(app: Flask) -> None:
     from portal.api.docs import bp as api_docs_bp
     from portal.api.guard import check_session_csrf
     from portal.events.api import bp as events_api_bp
+    from portal.accompaniment.api import bp as accompaniment_api_bp
     from portal.spaces.api import bp as spaces_api_bp
+    from portal.directory.api import bp as directory_api_bp
+    from portal.volunteers.api import bp as volunteers_api_bp
 
     app.config.update(
         API_TITLE="Portail des Chrysalides",
@@ -133,9 +217,11 @@ def register_api(app: Flask) -> None:
     api.init_app(app, spec_kwargs={"components": {"securitySchemes": {
         "bearer": {"type": "http", "scheme": "bearer", "description": "Jeton personnel créé sur la page « Mon compte »"},
         "session": {"type": "apiKey", "in": "cookie", "name": "session"},
+        "partner": {"type": "http", "scheme": "bearer",
+                    "description": "Jeton d'une organisation partenaire (chp_…), créé par un admin"},
     }}, "security": [{"bearer": []}, {"session": []}]})
     login_manager.request_loader(user_from_request)
-    for blueprint in (spaces_api_bp, events_api_bp):
+    for blueprint in (spaces_api_bp, events_api_bp, accompaniment_api_bp, directory_api_bp, volunteers_api_bp):
         csrf.exempt(blueprint)
         # Registered on this app, not on the shared blueprint: Flask refuses
         # set-up calls on a blueprint once registered, so a second app failed.
@@ -163,6 +249,18 @@ def register_commands(app: Flask) -> None:
     from portal.events.cli import events_cli
 
     app.cli.add_command(events_cli)
+
+    from portal.directory.cli import directory_cli
+
+    app.cli.add_command(directory_cli)
+
+    from portal.accompaniment.cli import accompaniment_cli
+
+    app.cli.add_command(accompaniment_cli)
+
+    from portal.payments.cli import payments_cli
+
+    app.cli.add_command(payments_cli)
 
 
 def register_proxy(app: Flask) -> None:

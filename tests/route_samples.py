@@ -141,6 +141,216 @@ class Samples:
 
         return self._once("registration", make)
 
+    def product(self):
+        """A pack of desk-days on sale at 70 € (individual rate)."""
+
+        def make():
+            from portal.db import utcnow
+            from portal.extensions import db
+            from portal.payments.models import BookerCategory, ProductKind
+            from portal.payments.services.catalogue import save_product
+
+            product = save_product(None, kind=ProductKind.DESK_PACK, name="Carnet exemple", description="",
+                                   space_id=None, credit_quantity=10, vat_rate_bp=0, active=True,
+                                   prices={BookerCategory.INDIVIDUAL: 7000}, now=utcnow())
+            db.session.commit()
+            return product
+
+        return self._once("product", make)
+
+    def payment(self):
+        """The sample user's pack, waiting to be paid."""
+
+        def make():
+            from portal.db import utcnow
+            from portal.extensions import db
+            from portal.payments.services.checkout import buy
+
+            payment = buy(self.user(), self.product(), now=utcnow())
+            db.session.commit()
+            return payment
+
+        return self._once("payment", make)
+
+    def project_request(self):
+        """A project holder's request from someone else (the sample user's e-mail), not assigned."""
+
+        def make():
+            from portal.accompaniment.services.intake import RequestData, submit_request
+            from portal.db import utcnow
+            from portal.extensions import db
+
+            created = submit_request(RequestData(
+                name="Camille Exemple", email=self.user().email, title="Projet exemple", theme="travailler",
+                stage="idea", needs=["funding"], consent=True), now=utcnow())
+            db.session.commit()
+            return created
+
+        return self._once("project_request", make)
+
+    def accompaniment_team(self):
+        def make():
+            from portal.accompaniment.services.admin import create_team
+            from portal.extensions import db
+
+            team = create_team("Équipe exemple")
+            db.session.commit()
+            return team
+
+        return self._once("accompaniment_team", make)
+
+    def routing_rule(self):
+        def make():
+            from portal.accompaniment.services.admin import create_rule
+            from portal.extensions import db
+
+            rule = create_rule(position=1, theme="travailler", need=None, stage=None, language=None,
+                               team_id=self.accompaniment_team().id, user_id=None)
+            db.session.commit()
+            return rule
+
+        return self._once("routing_rule", make)
+
+    def partner(self):
+        def make():
+            from portal.accompaniment.services.admin import create_partner
+            from portal.extensions import db
+
+            partner = create_partner("Partenaire exemple")
+            db.session.commit()
+            return partner
+
+        return self._once("partner", make)
+
+    def funding_line(self):
+        """A funder's grant covering the "travailler" theme this year."""
+
+        def make():
+            from portal.db import utcnow
+            from portal.extensions import db
+            from portal.impact.services import LineData, save_line
+            from portal.timeutil import paris_today
+
+            today = paris_today(utcnow())
+            line = save_line(None, LineData(
+                funder="Fondation exemple", name="Emploi des jeunes", description="", amount_cents=None,
+                starts_on=today.replace(month=1, day=1), ends_on=today.replace(month=12, day=31),
+                themes=["travailler"], tags=[], space_ids=[], needs=[], active=True))
+            db.session.commit()
+            return line
+
+        return self._once("funding_line", make)
+
+    def share_link(self):
+        def make():
+            from portal.db import utcnow
+            from portal.extensions import db
+            from portal.impact.periods import containing
+            from portal.impact.services import create_share_link
+            from portal.timeutil import paris_today
+
+            today = paris_today(utcnow())
+            link, _secret = create_share_link(self.funding_line(), containing("quarter", today),
+                                              today + timedelta(days=30), None, now=utcnow())
+            db.session.commit()
+            return link
+
+        return self._once("share_link", make)
+
+    def avoided_cost(self):
+        def make():
+            from portal.extensions import db
+            from portal.impact.services import save_assumption
+
+            assumption = save_assumption(None, label="Journée de coworking", driver="desk_days",
+                                         unit_cost_cents=2500, source="Tarif public", active=True)
+            db.session.commit()
+            return assumption
+
+        return self._once("avoided_cost", make)
+
+    def organisation(self):
+        """A public organisation managed by someone else, with a public profile."""
+
+        def make():
+            from portal.db import utcnow
+            from portal.directory import services
+            from portal.extensions import db
+
+            now = utcnow()
+            manager = self._make_user(name="Maud Responsable", roles=("member",))
+            organisation = services.create_organisation(manager, name="Association Exemple", type_="association",
+                                                        now=now)
+            services.save_profile(organisation.profile, services.ProfileData(visibility="public"), now=now)
+            db.session.commit()
+            return organisation
+
+        return self._once("organisation", make)
+
+    def tag(self):
+        def make():
+            from portal.db import utcnow
+            from portal.directory.models import Tag
+            from portal.extensions import db
+
+            tag = Tag(label="Cuisine", slug="cuisine", created_at=utcnow())
+            db.session.add(tag)
+            db.session.commit()
+            return tag
+
+        return self._once("tag", make)
+
+    def introduction(self):
+        """The sample user asked to be introduced to the sample organiser; nobody has answered yet."""
+
+        def make():
+            from portal.db import utcnow
+            from portal.directory.models import Introduction
+            from portal.extensions import db
+
+            intro = Introduction(proposer_id=self.user().id, first_user_id=self.user().id,
+                                 second_user_id=self.organiser().id, reason="Projet commun", created_at=utcnow())
+            db.session.add(intro)
+            db.session.commit()
+            return intro
+
+        return self._once("introduction", make)
+
+    def volunteer_call(self):
+        """An open call for two volunteers in ten days, posted by the sample organiser."""
+
+        def make():
+            from portal.db import utcnow
+            from portal.extensions import db
+            from portal.timeutil import paris_to_utc, paris_today
+            from portal.volunteers import services
+
+            now = utcnow()
+            day = paris_today(now) + timedelta(days=10)
+            call = services.create_call(self.organiser(), services.CallData(
+                title="Distribution alimentaire", starts_at=paris_to_utc(day, time(14)),
+                ends_at=paris_to_utc(day, time(17)), wanted=2), now=now)
+            db.session.commit()
+            return call
+
+        return self._once("volunteer_call", make)
+
+    def volunteer_answer(self):
+        """The sample user, in the volunteer pool, answered the sample call."""
+
+        def make():
+            from portal.db import utcnow
+            from portal.extensions import db
+            from portal.volunteers import services
+
+            now = utcnow()
+            services.save_volunteer(self.user(), services.VolunteerData(slots=["0:morning"]), now=now)
+            answer = services.answer_call(self.user(), self.volunteer_call(), "", now=now)
+            db.session.commit()
+            return answer
+
+        return self._once("volunteer_answer", make)
+
 
 PARAMETERS: dict[str, Callable[[Samples], object]] = {
     "user_id": lambda samples: samples.user().id,
@@ -155,6 +365,24 @@ PARAMETERS: dict[str, Callable[[Samples], object]] = {
     "organiser_id": lambda samples: samples.organiser().id,
     "theme": lambda samples: "travailler",
     "name": lambda samples: "absente.jpg",  # an uploaded image: no such file
+    "slug": lambda samples: samples.organisation().slug,
+    "organisation_id": lambda samples: samples.organisation().id,
+    "profile_id": lambda samples: samples.organisation().profile.id,
+    "tag_id": lambda samples: samples.tag().id,
+    "intro_id": lambda samples: samples.introduction().id,
+    "call_id": lambda samples: samples.volunteer_call().id,
+    "answer_id": lambda samples: samples.volunteer_answer().id,
+    "step": lambda samples: 1,
+    "request_id": lambda samples: samples.project_request().id,
+    "team_id": lambda samples: samples.accompaniment_team().id,
+    "rule_id": lambda samples: samples.routing_rule().id,
+    "partner_id": lambda samples: samples.partner().id,
+    "product_id": lambda samples: samples.product().id,
+    "payment_id": lambda samples: samples.payment().id,
+    "document_id": lambda samples: 999999,  # no such receipt
+    "line_id": lambda samples: samples.funding_line().id,
+    "link_id": lambda samples: samples.share_link().id,
+    "assumption_id": lambda samples: samples.avoided_cost().id,
 }
 
 

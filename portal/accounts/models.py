@@ -16,6 +16,7 @@ class Role(StrEnum):
     ORGANISER = "organiser"
     STAFF = "staff"
     ADMIN = "admin"
+    PARTNER = "partner"  # a funder or partner: reads the impact reports it is given, changes nothing
 
 
 class User(UserMixin, TimestampMixin, db.Model):

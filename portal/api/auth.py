@@ -12,7 +12,10 @@ from sqlalchemy.orm import joinedload
 
 from portal.accounts.models import ApiToken, User
 from portal.errors import DomainError, NotFound
+from portal import versions
+from portal.db import detached_copy
 from portal.extensions import db
+from portal.versions import VersionedCache
 
 TOKEN_PREFIX = "chr_"
 
@@ -53,15 +56,29 @@ def user_from_request(request: Request) -> User | None:
     scheme, _, secret = header.partition(" ")
     if scheme.lower() != "bearer" or not secret.startswith(TOKEN_PREFIX) or len(secret) > 100:
         return None
+    digest = _digest(secret.strip())
+    found = []
+    snapshot = _known_tokens.get(digest, versions.stamp(*AUTH_TABLES), lambda: _look_up(digest, found))
+    if snapshot is None:
+        return None
+    g.api_token_auth = True
+    # Looked up just now, or a copy attached to this request's session without a query.
+    return found[0] if found else db.session.merge(snapshot, load=False)
+
+
+# Token → account, per process, while no token, account or role changes (revoking a token or
+# deactivating an account writes one of these tables, which moves the version at once).
+AUTH_TABLES = ("api_tokens", "users", "user_roles")
+_known_tokens = VersionedCache(maxsize=1024)
+
+
+def _look_up(digest: str, found: list) -> User | None:
     token = db.session.scalar(
         select(ApiToken)
         .options(joinedload(ApiToken.user).selectinload(User.role_links))
-        .where(ApiToken.token_hash == _digest(secret.strip()), ApiToken.revoked_at.is_(None))
+        .where(ApiToken.token_hash == digest, ApiToken.revoked_at.is_(None))
     )
     if token is None or not token.user.active:
         return None
-    g.api_token_auth = True
-    return token.user
-
-
-
+    found.append(token.user)
+    return detached_copy(token.user, "role_links")

@@ -39,4 +39,16 @@ def load_demo(*, now: datetime) -> list[str]:
     from portal.events.demo import load_demo_events
 
     lines.extend(load_demo_events(now))
+    from portal.accompaniment.demo import load_demo_accompaniment
+
+    lines.extend(load_demo_accompaniment(now))
+    from portal.payments.demo import load_demo_payments
+
+    lines.extend(load_demo_payments(now))
+    from portal.directory.demo import load_demo_directory
+
+    lines.extend(load_demo_directory(now))
+    from portal.impact.demo import load_demo_impact
+
+    lines.extend(load_demo_impact(now))
     return lines

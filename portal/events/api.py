@@ -11,7 +11,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from portal.api.guard import api_login_required, api_role_required
-from portal.db import utcnow
+from portal.db import commit_keeping_loaded, utcnow
 from portal.errors import NotFound
 from portal.events import ical
 from portal.events.forms import LANGUAGE_LABELS
@@ -217,7 +217,7 @@ class EventRegistrations(MethodView):
         before = registrations.existing_registration(event, user=current_user)
         already = before is not None and before.status in registrations.ACTIVE
         registration = registrations.register_member(current_user, event, now=utcnow())
-        db.session.commit()
+        commit_keeping_loaded(db.session)  # the response shows the registration as written
         return registration, 200 if already else 201
 
 

@@ -18,7 +18,8 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, Optional
 
-from portal.spaces.forms import WEEKDAY_CHOICES, MultiCheckboxField, choices_of
+from portal.forms import MultiCheckboxField, choices_of
+from portal.spaces.forms import WEEKDAY_CHOICES
 
 THEME_LABELS = {
     "vivre_ensemble": _l("Vivre ensemble"),

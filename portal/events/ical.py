@@ -13,7 +13,7 @@ from icalendar import Event as VEvent
 
 from portal.events.models import Event, EventAudience, EventStatus
 from portal.events.sanitize import plain_text
-from portal.ical import new_calendar
+from portal.ical import calendar_bytes
 from portal.timeutil import to_paris
 from portal.urls import absolute_url
 
@@ -67,8 +67,5 @@ def event_component(event: Event) -> VEvent:
 
 
 def events_calendar(events: Iterable[Event], *, name: str) -> bytes:
-    calendar = new_calendar(name)
-    for event in events:
-        calendar.add_component(event_component(event))
-    calendar.add_missing_timezones()
-    return calendar.to_ical()
+    # Paris times and dates only: the frame with its VTIMEZONE is serialised once per name.
+    return calendar_bytes(name, [event_component(event) for event in events])

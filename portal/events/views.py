@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from markupsafe import Markup
 
+from portal import pagecache, versions
 from portal.db import utcnow
 from portal.errors import DomainError, NotFound, render_error
 from portal.events import ical
@@ -85,23 +86,31 @@ def _filters_from(form: AgendaFilterForm) -> agenda.AgendaFilters:
 
 AGENDA_PAGE_SIZE = 40
 agenda_listings = VersionedCache(maxsize=256)
+# What the listing shows: events (seats are counted on them from registrations), their rooms.
+AGENDA_TABLES = ("events", "registrations", "spaces", "event_series")
 
 
 @bp.get("/evenements")
 def agenda_page():
     """Upcoming events by day, 40 at a time; the listing is reused while no event changes."""
     now = utcnow()
+    version = (versions.stamp(*AGENDA_TABLES), int(now.timestamp()) // 60)
+    page = pagecache.anonymous_page(version, lambda **extra: _render_agenda(now, version, **extra))
+    return page if page is not None else _render_agenda(now, version)
+
+
+def _render_agenda(now, version: tuple, **extra) -> str:
     form = AgendaFilterForm(request.args)
     form.validate()
     page = max(parse_int(request.args.get("page"), 1) or 1, 1)
     filters = {k: v for k, v in request.args.items() if v and k != "page"}
     listing = agenda_listings.get(
         key=(tuple(sorted(filters.items())), page, str(get_locale()), current_user.is_authenticated),
-        version=agenda.agenda_version(current_user, now),
+        version=version,
         compute=lambda: _render_listing(form, filters, page, now),
     )
     return render_template("events/agenda.html", form=form, filters=filters, listing=listing,
-                           feed_url=absolute_url("event_feeds.public_feed"))
+                           feed_url=absolute_url("event_feeds.public_feed"), **extra)
 
 
 def _render_listing(form: AgendaFilterForm, filters: dict, page: int, now) -> Markup:
@@ -180,6 +189,11 @@ def register(event_id: int):
             return redirect(url_for("events.show_event", event_id=event_id), 303)
         db.session.commit()
         flash(_registration_message(registration.status), "success")
+        from portal.payments.hooks import open_online_payment_id
+
+        payment_id = open_online_payment_id(registration)
+        if payment_id is not None:
+            return redirect(url_for("payments.show_payment", payment_id=payment_id), 303)
         return redirect(url_for("events.show_event", event_id=event_id), 303)
     form = GuestRegistrationForm()
     if form.validate_on_submit():

@@ -3,14 +3,14 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import url_for
+from flask import Response, current_app, url_for
 from flask.views import MethodView
 from flask_login import current_user
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from portal.api.guard import api_login_required
-from portal.db import utcnow
+from portal.db import commit_keeping_loaded, utcnow
 from portal.extensions import db
 from portal.spaces.services import availability, bookings, queries
 from portal.spaces.services import cache as availability_cache
@@ -118,10 +118,13 @@ class SpaceAvailability(MethodView):
         now = utcnow()
         day: date = args["date"] or paris_today(now)
         staff = current_user.is_authenticated and current_user.is_staff
-        return availability_cache.availability_api.get(
+        # The JSON itself is kept per data version: serialising it again cost more than the rest.
+        body = availability_cache.availability_api.get(
             key=(space_id, day, staff), version=availability_cache.day_version(day, now),
-            compute=lambda: _availability(space_id, day, now, staff),
+            compute=lambda: current_app.json.response(
+                AvailabilitySchema().dump(_availability(space_id, day, now, staff))).get_data(),
         )
+        return Response(body, status=200, mimetype=current_app.json.mimetype)
 
 
 def _availability(space_id: int, day: date, now, staff: bool) -> dict:
@@ -162,7 +165,7 @@ class Bookings(MethodView):
             now=utcnow(), title=data["title"], resource_id=data["resource_id"],
             idempotency_key=(request.headers.get("Idempotency-Key") or "").strip()[:80] or None,
         )
-        db.session.commit()
+        commit_keeping_loaded(db.session)  # the response shows the booking as written
         return booking, 201, {"Location": url_for("spaces_api.BookingById", booking_id=booking.id)}
 
 

@@ -12,14 +12,13 @@ from wtforms import (
     IntegerField,
     SelectChoice,
     SelectField,
-    SelectMultipleField,
     StringField,
     TelField,
     TextAreaField,
     TimeField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
+from portal.forms import MultiCheckboxField, choices_of
 
 WEEKDAY_CHOICES = [
     SelectChoice("0", _l("lundi")), SelectChoice("1", _l("mardi")), SelectChoice("2", _l("mercredi")),
@@ -42,15 +41,6 @@ ACCESSIBILITY_LABELS = {
     "accessible_toilet": _l("toilettes accessibles"), "quiet": _l("espace calme"),
 }
 PART_LABELS = {"morning": _l("Matin"), "afternoon": _l("Après-midi"), "day": _l("Journée")}
-
-
-def choices_of(labels: dict) -> list[SelectChoice]:
-    return [SelectChoice(value, label) for value, label in labels.items()]
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 class FilterForm(FlaskForm):

@@ -52,12 +52,13 @@ class BookingStatus(StrEnum):
     CANCELLED = "cancelled"
     DECLINED = "declined"
     RELEASED = "released"  # no-show released by the scheduled command
+    AWAITING_PAYMENT = "awaiting_payment"  # holds the slot while the online payment is made (payments)
 
 
-ACTIVE_STATUSES = (BookingStatus.PENDING, BookingStatus.CONFIRMED)
+ACTIVE_STATUSES = (BookingStatus.PENDING, BookingStatus.CONFIRMED, BookingStatus.AWAITING_PAYMENT)
 # Longer bookings are refused by the rules; queries rely on this bound to stay fast.
 MAX_BOOKING_LENGTH = timedelta(days=2)
-ACTIVE_STATUS_SQL = "('pending', 'confirmed')"
+ACTIVE_STATUS_SQL = "('pending', 'confirmed', 'awaiting_payment')"
 
 AMENITIES = ("screen", "videoconference", "whiteboard", "kitchen", "sound", "wifi", "printer", "tools")
 ACCESSIBILITY = ("step_free", "hearing_loop", "accessible_toilet", "quiet")

@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
+from portal import pagecache
 from portal.db import utcnow
 from portal.errors import DomainError
 from portal.extensions import db
@@ -51,6 +52,7 @@ STATUS_LABELS = {
     "cancelled": _l("annulée"),
     "declined": _l("refusée"),
     "released": _l("libérée (absence)"),
+    "awaiting_payment": _l("en attente de paiement"),
 }
 
 
@@ -79,6 +81,11 @@ def matching_spaces(form: FilterForm):
 @bp.get("/reservations")
 def book():
     now = utcnow()
+    page = pagecache.anonymous_page(availability_cache.data_version(now), lambda **extra: _render_book(now, **extra))
+    return page if page is not None else _render_book(now)
+
+
+def _render_book(now, **extra) -> str:
     today = paris_today(now)
     form = FilterForm(request.args)
     form.validate()
@@ -93,7 +100,7 @@ def book():
     )
     return render_template(
         "spaces/book.html", form=form, day=day, today=today, single=bool(single), space_list=space_list,
-        previous_day=day - timedelta(days=1), next_day=day + timedelta(days=1), filters=filters,
+        previous_day=day - timedelta(days=1), next_day=day + timedelta(days=1), filters=filters, **extra,
     )
 
 
@@ -243,6 +250,8 @@ def create_booking():
         show_domain_error(form, err)
         return _render_confirmation(form, space, starts_at, ends_at, now, status=422)
     db.session.commit()
+    if booking.status.value == "awaiting_payment":
+        return redirect(url_for("payments.pay_booking", booking_id=booking.id), 303)
     if booking.status.value == "pending":
         flash(_("Demande envoyée : l'équipe doit la valider. Le créneau vous est gardé en attendant."), "success")
     else:

@@ -73,15 +73,6 @@ def search(viewer: User | None, filters: AgendaFilters, now: datetime, *, limit:
     return list(db.session.scalars(query.order_by(Event.starts_at, Event.id).offset(offset).limit(limit)))
 
 
-def agenda_version(viewer: User | None, now: datetime) -> tuple:
-    """The agenda changes when an event changes, and each minute as events end."""
-    query = select(func.count(Event.id), func.max(Event.updated_at)).where(Event.status.in_(LISTED))
-    if viewer is None or not viewer.is_authenticated:
-        query = query.where(Event.audience == EventAudience.PUBLIC)
-    count, last = db.session.execute(query).one()
-    return (count, last.isoformat() if last else "", now.replace(second=0, microsecond=0).isoformat())
-
-
 def by_day(events: list[Event]) -> OrderedDict[date, list[Event]]:
     days: OrderedDict[date, list[Event]] = OrderedDict()
     for event in events:

@@ -28,6 +28,7 @@ from portal.events.models import (
     RegistrationStatus,
 )
 from portal.extensions import db
+from portal.payments import hooks as payment_hooks
 
 OFFER_WINDOW = timedelta(hours=24)
 ACTIVE = (*SEAT_HOLDING, RegistrationStatus.WAITLISTED, RegistrationStatus.UNCONFIRMED)
@@ -122,6 +123,7 @@ def register_member(user: User, event: Event, *, now: datetime) -> Registration:
     else:
         registration.created_at = now  # back to the end of the queue
     _take_seat_or_wait(registration, _seat_status(event), now)
+    payment_hooks.registration_created(registration, now=now)
     notifications.registration_changed(registration, now=now)
     return registration
 
@@ -201,6 +203,7 @@ def cancel(registration: Registration, *, now: datetime, actor: User | None = No
     registration.offer_expires_at = None
     registration.updated_at = now
     db.session.flush()
+    payment_hooks.registration_cancelled(registration, now=now)
     notifications.registration_changed(registration, now=now)
     if freed:
         promote_waiting(registration.event, now=now)

@@ -13,6 +13,7 @@ from sqlalchemy.orm import joinedload
 from portal.accounts.models import User
 from portal.errors import NotFound, PermissionDenied
 from portal.extensions import db
+from portal.payments import hooks as payment_hooks
 from portal.spaces import notifications
 from portal.spaces.errors import BookingConflict, BookingRefused, Suggestion
 from portal.spaces.models import (
@@ -95,6 +96,9 @@ def create_booking(
         raise BookingRefused(_l("Ce poste n'existe pas dans cet espace."), field="resource_id")
 
     status = BookingStatus.PENDING if space.requires_approval and not staff else BookingStatus.CONFIRMED
+    quote = payment_hooks.quote_for_booking(actor, holder, space, starts_at, ends_at, staff=staff, for_event=for_event)
+    if payment_hooks.holds_for_payment(quote):
+        status = BookingStatus.AWAITING_PAYMENT
     for _attempt in range(len(resources) + 1):
         candidates = _free_resource_ids(resources, starts_at, ends_at, preferred=resource_id)
         if not candidates:
@@ -129,7 +133,8 @@ def create_booking(
             if resource_id is not None:
                 break
             continue  # another request took this desk meanwhile: try the next free one
-        if notify:
+        payment_hooks.booking_created(booking, quote, actor_id=actor.id, now=now)
+        if notify and status != BookingStatus.AWAITING_PAYMENT:
             notifications.booking_created(booking, now=now)
         return booking
     if idempotency_key:
@@ -239,11 +244,18 @@ def cancel_booking(actor: User, booking: Booking, *, now: datetime, notify: bool
     if not staff and booking.user_id != actor.id:
         raise NotFound(_l("Cette réservation n'existe pas."))
     rules.check_cancellable(booking, now, staff=staff or force)
+    within_rules = True
+    if staff or force:
+        try:
+            rules.check_cancellable(booking, now, staff=False)
+        except BookingRefused:
+            within_rules = False
     booking.status = BookingStatus.CANCELLED
     booking.cancelled_at = now
     booking.sequence += 1
     booking.updated_at = now
     db.session.flush()
+    payment_hooks.booking_cancelled(booking, within_rules=within_rules, actor_id=actor.id, now=now)
     if notify:
         notifications.booking_cancelled(booking, now=now)
 

@@ -5,11 +5,14 @@ from collections import defaultdict
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from portal import versions
+from portal.db import detached_copy
 from portal.errors import NotFound
 from portal.extensions import db
+from portal.versions import VersionedCache
 from portal.spaces.models import (
     ACTIVE_STATUSES,
     MAX_BOOKING_LENGTH,
@@ -32,25 +35,63 @@ def list_spaces(*, active_only: bool = True) -> list[Space]:
 
 
 def get_space(space_id: int, *, active_only: bool = True) -> Space:
-    space = db.session.scalar(
-        select(Space)
-        .options(selectinload(Space.resources), selectinload(Space.opening_hours))
-        .where(Space.id == space_id)
-    )
+    if active_only:
+        # Residents' paths (booking, its page and API): a copy kept per data version, attached to
+        # this request's session without a query. Staff editing a space always read it afresh.
+        loaded: list[Space] = []
+        snapshot = _spaces.get(space_id, versions.stamp(*SPACE_TABLES), lambda: _space_snapshot(space_id, loaded))
+        if loaded:
+            space = loaded[0]
+        else:
+            space = db.session.merge(snapshot, load=False) if snapshot is not None else None
+    else:
+        space = _load_space(space_id)
     if space is None or (active_only and not space.active):
         raise NotFound(_l("Cet espace n'existe pas."))
     return space
 
 
+SPACE_TABLES = ("spaces", "resources", "opening_hours")
+_spaces = VersionedCache(maxsize=512)
+
+
+def _load_space(space_id: int) -> Space | None:
+    return db.session.scalar(
+        select(Space)
+        .options(selectinload(Space.resources), selectinload(Space.opening_hours))
+        .where(Space.id == space_id)
+    )
+
+
+def _space_snapshot(space_id: int, loaded: list) -> Space | None:
+    space = _load_space(space_id)
+    if space is None:
+        return None
+    loaded.append(space)
+    return detached_copy(space, "resources", "opening_hours")
+
+
 def closures_between(first: date, last: date, space_ids: list[int] | None = None) -> dict[int | None, list[Closure]]:
-    """Closures overlapping [first, last], keyed by space id (None: the whole place)."""
-    query = select(Closure).where(Closure.starts_on <= last, Closure.ends_on >= first)
-    if space_ids is not None:
-        query = query.where(or_(Closure.space_id.is_(None), Closure.space_id.in_(space_ids)))
+    """Closures overlapping [first, last], keyed by space id (None: the whole place).
+
+    Read-only copies, kept per data version: closures change rarely and are read by every
+    booking and every availability computation.
+    """
+    rows = _closures.get((first, last), versions.stamp("closures"), lambda: _closure_rows(first, last))
+    wanted = None if space_ids is None else set(space_ids)
     result: dict[int | None, list[Closure]] = defaultdict(list)
-    for closure in db.session.scalars(query):
-        result[closure.space_id].append(closure)
+    for row in rows:
+        if wanted is None or row.space_id is None or row.space_id in wanted:
+            result[row.space_id].append(Closure(**row._asdict()))
     return result
+
+
+_closures = VersionedCache(maxsize=512)
+
+
+def _closure_rows(first: date, last: date) -> list:
+    columns = list(Closure.__table__.columns)
+    return list(db.session.execute(select(*columns).where(Closure.starts_on <= last, Closure.ends_on >= first)))
 
 
 def closure_for(space_id: int, day: date, closures: dict[int | None, list[Closure]]) -> Closure | None:

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from portal.accounts.models import Role, User
 from portal.extensions import db
 from portal.spaces.errors import BookingRefused
-from portal.spaces.models import ACTIVE_STATUSES, Audience, Booking, Resource, Space
+from portal.spaces.models import ACTIVE_STATUSES, MAX_BOOKING_LENGTH, Audience, Booking, Resource, Space
 from portal.spaces.services import queries
 from portal.spaces.services.availability import hours_for, slot_bounds, slot_open
 from portal.timeutil import to_paris
@@ -111,6 +111,8 @@ def check_quota(user: User, space: Space, now: datetime, *, adding: int = 1) -> 
             Resource.space_id == space.id,
             Booking.status.in_(ACTIVE_STATUSES),
             Booking.ends_at > now,
+            # Implied by the line above (no booking is longer): keeps the scan to upcoming bookings.
+            Booking.starts_at > now - MAX_BOOKING_LENGTH,
         )
     )
     if count + adding > space.max_active_bookings:
