@@ -97,7 +97,11 @@ def empty_all_tables(db) -> None:
     """Remove every row, keeping the schema (faster than re-migrating)."""
     tables = [t.name for t in reversed(db.metadata.sorted_tables)]
     if db.engine.dialect.name == "postgresql":
-        db.session.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        # TRUNCATE costs a new file per table: only the tables that hold rows, found in one query.
+        probe = " UNION ALL ".join(f"(SELECT '{name}' FROM {name} LIMIT 1)" for name in tables)
+        filled = db.session.scalars(text(probe)).all()
+        if filled:
+            db.session.execute(text(f"TRUNCATE {', '.join(filled)} RESTART IDENTITY CASCADE"))
     else:
         for table in tables:
             db.session.execute(text(f"DELETE FROM {table}"))
