@@ -272,7 +272,7 @@ def show_booking(booking_id: int):
         cancellable = False
     return render_template(
         "spaces/show_booking.html", booking=booking, space=booking.resource.space, cancellable=cancellable,
-        can_check_in=bookings.can_check_in(booking, now),
+        can_check_in=bookings.can_check_in(booking, now), can_leave_early=bookings.can_leave_early(booking, now),
         cancel_form=CancelForm(), qr=qr_svg(check_in_url, label=_("Code QR de la réservation n° %(id)s", id=booking.id)),
         now=now,
     )
@@ -309,6 +309,24 @@ def check_in_self(booking_id: int):
         else:
             db.session.commit()
             flash(_("Arrivée enregistrée. Bonne journée aux Chrysalides !"), "success")
+    return redirect(url_for("spaces.show_booking", booking_id=booking_id), 303)
+
+
+@bp.post("/reservations/<int:booking_id>/liberer")
+@login_required
+def leave_early(booking_id: int):
+    """The holder leaves before the end: the rest of the slot becomes free for others."""
+    booking = bookings.get_booking(booking_id, current_user)
+    if CancelForm().validate_on_submit():
+        try:
+            ends_at = bookings.leave_early(current_user, booking, now=utcnow())
+        except DomainError as err:
+            db.session.rollback()
+            flash(str(err.message), "error")
+        else:
+            db.session.commit()
+            flash(_("Merci ! La place est libre pour d'autres à partir de %(time)s.",
+                    time=format_time(ends_at, "short")), "success")
     return redirect(url_for("spaces.show_booking", booking_id=booking_id), 303)
 
 

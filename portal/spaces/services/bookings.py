@@ -260,6 +260,39 @@ def cancel_booking(actor: User, booking: Booking, *, now: datetime, notify: bool
         notifications.booking_cancelled(booking, now=now)
 
 
+RELEASE_STEP = timedelta(minutes=15)
+
+
+def can_leave_early(booking: Booking, now: datetime) -> bool:
+    """A confirmed booking under way, with at least one quarter of an hour left to give back."""
+    if not (booking.status == BookingStatus.CONFIRMED and booking.starts_at <= now
+            and _release_end(booking, now) < booking.ends_at):
+        return False
+    from portal.events.models import Event  # an event's room stays held for the whole event
+
+    return db.session.scalar(select(Event.id).where(Event.booking_id == booking.id).limit(1)) is None
+
+
+def _release_end(booking: Booking, now: datetime) -> datetime:
+    """Now, rounded up to the next quarter of an hour from the start (never before the start + 15 min)."""
+    steps = -(-(now - booking.starts_at) // RELEASE_STEP)
+    return booking.starts_at + max(steps, 1) * RELEASE_STEP
+
+
+def leave_early(actor: User, booking: Booking, *, now: datetime) -> datetime:
+    """The holder leaves: the rest of the slot is given back to others. Nothing is refunded
+    (the booking was used); credits and payments stay as they are. Returns the new end."""
+    if not actor.is_staff and booking.user_id != actor.id:
+        raise NotFound(_l("Cette réservation n'existe pas."))
+    if not can_leave_early(booking, now):
+        raise BookingRefused(_l("Cette réservation n'est pas en cours : il n'y a rien à libérer."))
+    booking.ends_at = _release_end(booking, now)
+    booking.sequence += 1
+    booking.updated_at = now
+    db.session.flush()
+    return booking.ends_at
+
+
 def decide_booking(actor: User, booking_id: int, *, approve: bool, reason: str | None, now: datetime) -> Booking:
     """Confirm or decline a pending booking. A conditional update: one decision only."""
     if not actor.is_staff:
