@@ -307,6 +307,26 @@ def test_an_unchanged_feed_answers_304_and_a_new_event_changes_its_etag(db, clie
     assert client.get(PUBLIC_FEED, headers={"If-None-Match": changed.headers["ETag"]}).status_code == 304
 
 
+def test_renaming_the_space_of_an_event_changes_the_feed(db, client, make_event, make_space, organiser):
+    from sqlalchemy import update
+
+    from portal.db import utcnow
+    from portal.spaces.models import Space
+
+    room = make_space(name="Salle Seine", hours=EVERY_DAY)
+    make_event(organiser=organiser, day=WINTER, space=room, now=month_before(WINTER))
+    first = client.get(PUBLIC_FEED)
+    assert "Salle Seine" in first.get_data(as_text=True)
+    etag = first.headers["ETag"]
+    assert client.get(PUBLIC_FEED, headers={"If-None-Match": etag}).status_code == 304
+
+    db.session.execute(update(Space).where(Space.id == room.id).values(name="Salle Oise", updated_at=utcnow()))
+    db.session.commit()
+    renamed = client.get(PUBLIC_FEED, headers={"If-None-Match": etag})
+    assert renamed.status_code == 200 and renamed.headers["ETag"] != etag
+    assert "Salle Oise" in renamed.get_data(as_text=True)
+
+
 # --- all-day events -----------------------------------------------------------------------------------------
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import joinedload
 from portal.accounts.models import User
 from portal.events.models import Event, EventAudience, EventStatus, Registration, RegistrationStatus, SEAT_HOLDING
 from portal.extensions import db
+from portal.spaces.models import Space
 from portal.timeutil import paris_day_bounds, paris_today, to_paris
 
 LISTED = (EventStatus.PUBLISHED, EventStatus.CANCELLED)
@@ -121,11 +122,15 @@ def feed_events(*, audience_public: bool, theme: str | None = None, organiser_id
 def feed_version(*, audience_public: bool, theme: str | None = None, organiser_id: int | None = None,
                  space_id: int | None = None, now: datetime) -> tuple:
     """One cheap query: the feed changes when this stamp changes (ETag, cached body)."""
-    query = _feed_scope(select(func.count(Event.id), func.max(Event.updated_at)), audience_public, theme,
-                        organiser_id, space_id, now)
-    count, last = db.session.execute(query).one()
+    # Events show their space's name and address: renaming a space changes the feeds too.
+    spaces_changed = select(func.max(Space.updated_at)).scalar_subquery()
+    query = _feed_scope(select(func.count(Event.id), func.max(Event.updated_at), spaces_changed),
+                        audience_public, theme, organiser_id, space_id, now)
+    count, last_event, last_space = db.session.execute(query).one()
+    last = max((moment for moment in (last_event, last_space if count else None) if moment), default=None)
     # The history window slides once a day.
-    return (count, last.isoformat() if last else "", paris_today(now).isoformat())
+    return (count, last.isoformat() if last else "", paris_today(now).isoformat(),
+            last_space.isoformat() if last_space else "")
 
 
 def personal_events(user: User, now: datetime) -> list[Event]:
