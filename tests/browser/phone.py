@@ -1,6 +1,8 @@
 """What every phone journey uses: finding the page's parts, logging in, and the phone checks."""
 from __future__ import annotations
 
+import re
+
 from playwright.sync_api import Page, expect
 
 PASSWORD = "correct horse battery staple"  # make_user's default
@@ -12,7 +14,12 @@ def heading(page: Page, name):
 
 
 def nav(page: Page):
-    return page.get_by_role("navigation", name="Menu principal")
+    """The main menu, with its folded menus ("Mon espace", "Équipe") opened by a tap, as a person would."""
+    navigation = page.get_by_role("navigation", name=re.compile("Menu principal|Main menu"))
+    closed = navigation.locator("details:not([open]) > summary")
+    for _ in range(closed.count()):
+        closed.first.click()
+    return navigation
 
 
 def log_in(page: Page, base_url: str, email: str) -> None:

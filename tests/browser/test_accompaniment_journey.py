@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from portal.accompaniment.models import ProjectRequest, RequestStatus
 from portal.accompaniment.services import admin
-from tests.browser.phone import assert_fits_phone, assert_tap_target, fresh, heading, log_in
+from tests.browser.phone import assert_fits_phone, assert_tap_target, fresh, heading, log_in, nav
 
 pytestmark = pytest.mark.browser
 
@@ -115,8 +115,7 @@ def test_a_holder_submits_follows_and_replies_while_staff_assign_and_answer(
     staff_page = staff_context.new_page()
     try:
         log_in(staff_page, base, "samir@example.org")
-        staff_page.get_by_role("navigation", name="Menu principal").get_by_role(
-            "link", name="Demandes des porteurs").tap()
+        nav(staff_page).get_by_role("link", name="Demandes des porteurs").tap()
         expect(heading(staff_page, "Demandes des porteurs de projet")).to_be_visible()
         check(staff_page, axe, "triage, new requests")
         staff_page.get_by_role("link", name="Traiteur de cuisine malienne").tap()

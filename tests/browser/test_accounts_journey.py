@@ -6,6 +6,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.browser.phone import nav
 from tests.support import first_link
 
 pytestmark = pytest.mark.browser
@@ -15,10 +16,6 @@ PASSWORD = "une chrysalide au printemps"
 
 def heading(page: Page, name: str):
     return page.get_by_role("heading", level=1, name=name)
-
-
-def nav(page: Page):
-    return page.get_by_role("navigation", name=re.compile("Menu principal|Main menu"))
 
 
 def log_in(page: Page, email: str, password: str) -> None:

@@ -10,7 +10,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.phone import assert_fits_phone, fresh, heading, log_in
+from tests.browser.phone import assert_fits_phone, fresh, heading, log_in, nav
 from tests.directory.conftest import make_organisation, make_profile, tags  # noqa: F401  (shared fixtures)
 from tests.volunteers.conftest import make_call, organiser  # noqa: F401
 
@@ -132,7 +132,7 @@ def test_organiser_and_staff_pages(page: Page, live_server, axe, db, scene):
     page.get_by_role("button", name="Publier l’appel").click()
     expect(page.get_by_text("Donnez un titre à l'appel.").first).to_be_visible()
     check(page, axe, "nouvel appel (erreurs)")
-    page.get_by_role("button", name="Se déconnecter").click()
+    nav(page).get_by_role("button", name="Se déconnecter").click()
 
     log_in(page, base, "sonia@example.org")
     for path, label in (("/annuaire/equipe/organisations", "organisations"), ("/annuaire/equipe/mots-cles", "mots-clés"),
