@@ -111,7 +111,9 @@ def upgrade():
     sa.Column('product_id', sa.Integer(), nullable=False),
     sa.Column('category', sa.Enum('individual', 'partner_association', 'ptce_member', 'company', 'solidarity', name='bookercategory', native_enum=False, length=24), nullable=False),
     sa.Column('amount_cents', sa.Integer(), nullable=False),
+    sa.Column('half_day_amount_cents', sa.Integer(), nullable=True),
     sa.CheckConstraint('amount_cents >= 0', name=op.f('ck_prices_amount_not_negative')),
+    sa.CheckConstraint('half_day_amount_cents IS NULL OR half_day_amount_cents >= 0', name=op.f('ck_prices_half_day_amount_not_negative')),
     sa.ForeignKeyConstraint(['product_id'], ['products.id'], name=op.f('fk_prices_product_id_products'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_prices')),
     sa.UniqueConstraint('product_id', 'category', name=op.f('uq_prices_product_id_category'))

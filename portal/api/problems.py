@@ -11,6 +11,7 @@ EXTRA_TITLES = {
     401: (_l("Authentification requise"), _l("Connectez-vous ou fournissez un jeton d'API (Authorization: Bearer …).")),
     409: (_l("Conflit"), _l("La ressource a changé ou le créneau est pris.")),
     422: (_l("Données invalides"), _l("Certaines valeurs sont invalides ; voir « errors ».")),
+    503: (_l("Service indisponible"), _l("Un service extérieur ne répond pas ; réessayez dans un instant.")),
 }
 
 

@@ -25,6 +25,8 @@ DEMO_PRODUCTS = [
     (ProductKind.ROOM_HIRE, "Location Salle Seine (démo)", "salle-seine", 0,
      {C.INDIVIDUAL: 1500, C.PARTNER_ASSOCIATION: 800, C.PTCE_MEMBER: 0, C.COMPANY: 3500, C.SOLIDARITY: 0}),
 ]
+# A morning or an afternoon costs less than four separate hours.
+DEMO_HALF_DAYS = {"Location Salle Seine (démo)": {C.INDIVIDUAL: 5000, C.PARTNER_ASSOCIATION: 2500, C.COMPANY: 12000}}
 
 
 def load_demo_payments(now: datetime) -> list[str]:
@@ -38,7 +40,9 @@ def load_demo_payments(now: datetime) -> list[str]:
         credit_kind = {ProductKind.DESK_PACK: CreditKind.DESK_DAY, ProductKind.HOUR_PACK: CreditKind.ROOM_HOUR}.get(kind)
         product = Product(kind=kind, name=name, space_id=space.id if space else None, credit_kind=credit_kind,
                           credit_quantity=quantity, created_at=now, updated_at=now)
-        product.prices = [Price(category=c, amount_cents=a) for c, a in prices.items()]
+        half_days = DEMO_HALF_DAYS.get(name, {})
+        product.prices = [Price(category=c, amount_cents=a, half_day_amount_cents=half_days.get(c))
+                          for c, a in prices.items()]
         db.session.add(product)
         lines.append(f"demo product {name}")
     db.session.flush()

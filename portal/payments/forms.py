@@ -74,6 +74,15 @@ class ProductForm(FlaskForm):
     price_ptce_member = StringField(_l("Prix organisation membre du PTCE (€)"), validators=[Optional(), Length(max=12)])
     price_company = StringField(_l("Prix entreprise ou non-membre (€)"), validators=[Optional(), Length(max=12)])
     price_solidarity = StringField(_l("Prix tarif solidaire (€, 0 : gratuit)"), validators=[Optional(), Length(max=12)])
+    # Room hire: a morning or an afternoon (up to 4 h) costs at most this amount.
+    half_day_individual = StringField(_l("Demi-journée membre individuel (€)"), validators=[Optional(), Length(max=12)])
+    half_day_partner_association = StringField(_l("Demi-journée association partenaire (€)"),
+                                               validators=[Optional(), Length(max=12)])
+    half_day_ptce_member = StringField(_l("Demi-journée organisation membre du PTCE (€)"),
+                                       validators=[Optional(), Length(max=12)])
+    half_day_company = StringField(_l("Demi-journée entreprise ou non-membre (€)"),
+                                   validators=[Optional(), Length(max=12)])
+    half_day_solidarity = StringField(_l("Demi-journée tarif solidaire (€)"), validators=[Optional(), Length(max=12)])
 
 
 class TicketPriceForm(FlaskForm):

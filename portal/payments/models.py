@@ -117,12 +117,16 @@ class Price(db.Model):
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"))
     category: Mapped[BookerCategory] = mapped_column(str_enum(BookerCategory, 24))
     amount_cents: Mapped[int]
+    # Room hire only: a morning or an afternoon (up to 4 h on one side of the space's split) costs at most this.
+    half_day_amount_cents: Mapped[int | None]
 
     product: Mapped[Product] = relationship(back_populates="prices")
 
     __table_args__ = (
         UniqueConstraint("product_id", "category"),
         CheckConstraint("amount_cents >= 0", name="amount_not_negative"),
+        CheckConstraint("half_day_amount_cents IS NULL OR half_day_amount_cents >= 0",
+                        name="half_day_amount_not_negative"),
     )
 
 

@@ -243,6 +243,9 @@ def _product_form(product=None) -> ProductForm:
         form.active.data = product.active
         for price in product.prices:
             getattr(form, f"price_{price.category.value}").data = f"{price.amount_cents / 100:.2f}".replace(".", ",")
+            if price.half_day_amount_cents is not None:
+                getattr(form, f"half_day_{price.category.value}").data = \
+                    f"{price.half_day_amount_cents / 100:.2f}".replace(".", ",")
     form.space_id.choices = [SelectChoice("", _("Aucun"))] + [SelectChoice(str(s.id), s.name) for s in list_spaces()]
     return form
 
@@ -255,8 +258,8 @@ def edit_product(product_id: int | None):
     form = _product_form(product)
     valid = form.validate_on_submit()
     if request.method == "POST":  # amounts are checked even when another field is wrong: all errors at once
-        prices = read_prices(form)
-        bad = not valid or prices is None
+        prices, half_days = read_prices(form), read_prices(form, prefix="half_day_")
+        bad = not valid or prices is None or half_days is None
         vat = parse_euros(form.vat_rate.data or "0")
         if vat is None or vat > 10000:
             form.vat_rate.errors = [*form.vat_rate.errors, _("Taux invalide (par exemple 20).")]
@@ -267,7 +270,7 @@ def edit_product(product_id: int | None):
                     product, kind=ProductKind(form.kind.data), name=form.name.data, description=form.description.data,
                     space_id=int(form.space_id.data) if (form.space_id.data or "").isdigit() else None,
                     credit_quantity=form.credit_quantity.data or 0, vat_rate_bp=vat, active=form.active.data,
-                    prices=prices, now=utcnow(), event_id=form.event_id.data)
+                    prices=prices, now=utcnow(), event_id=form.event_id.data, half_day_prices=half_days)
             except DomainError as err:
                 db.session.rollback()
                 show_domain_error(form, err)

@@ -281,11 +281,11 @@ def stripe_webhook():
     return {"received": True, "outcome": outcome}, 200
 
 
-def read_prices(form) -> dict | None:
-    """Each category's amount from the form's price_<category> fields; None (errors set) when one is not an amount."""
+def read_prices(form, prefix: str = "price_") -> dict | None:
+    """Each category's amount from the form's <prefix><category> fields; None (errors set) when one is not an amount."""
     prices, bad = {}, False
     for category in BookerCategory:
-        field = getattr(form, f"price_{category.value}")
+        field = getattr(form, f"{prefix}{category.value}")
         if (field.data or "").strip():
             prices[category] = parse_euros(field.data)
             if prices[category] is None:

@@ -12,6 +12,8 @@ from portal.timeutil import to_paris
 STATUS = {
     BookingStatus.CONFIRMED: "CONFIRMED",
     BookingStatus.PENDING: "TENTATIVE",
+    # An unpaid hold keeps the slot until it is paid or released (then it reads as cancelled).
+    BookingStatus.AWAITING_PAYMENT: "TENTATIVE",
 }
 
 

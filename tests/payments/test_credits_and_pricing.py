@@ -269,3 +269,36 @@ def test_receipt_numbers_have_no_gap_when_a_payment_fails_midway(db, make_user):
     from portal.payments.receipt_pdf import document_pdf
 
     assert document_pdf(db.session.scalar(select(Document).limit(1))).startswith(b"%PDF")
+
+
+def test_a_morning_or_afternoon_of_room_hire_costs_the_half_day_price_when_cheaper(db, make_user, priced_room,
+                                                                                  tomorrow):
+    from portal.db import utcnow
+    from portal.payments.models import BookerCategory as C
+    from portal.payments.models import Price, Product
+    from portal.payments.services import catalogue, pricing
+
+    space = priced_room()
+    product = db.session.scalar(select(Product).where(Product.space_id == space.id))
+    catalogue.save_product(product, kind=product.kind, name=product.name, description="", space_id=space.id,
+                           credit_quantity=0, vat_rate_bp=0, active=True,
+                           prices={C.INDIVIDUAL: 2000, C.COMPANY: 5000, C.SOLIDARITY: 0},
+                           half_day_prices={C.INDIVIDUAL: 6000, C.COMPANY: 15000}, now=utcnow())
+    db.session.commit()
+    user = make_user()
+    assert pricing.quote_booking(user, space, tomorrow(9), tomorrow(13)).amount_cents == 6000  # 4 h morning
+    assert pricing.quote_booking(user, space, tomorrow(14), tomorrow(18)).amount_cents == 6000  # 4 h afternoon
+    assert pricing.quote_booking(user, space, tomorrow(9), tomorrow(11)).amount_cents == 4000  # hourly is cheaper
+    assert pricing.quote_booking(user, space, tomorrow(11), tomorrow(15)).amount_cents == 8000  # across the split
+    assert pricing.quote_booking(user, space, tomorrow(8), tomorrow(13)).amount_cents == 10000  # over 4 h
+    # Company rate (the fallback row) uses its own half-day price.
+    company = make_user()
+    catalogue.set_category(make_user(roles=("staff",)), company, C.COMPANY, note="", now=utcnow())
+    db.session.commit()
+    assert pricing.quote_booking(company, space, tomorrow(14), tomorrow(18)).amount_cents == 15000
+    # The database refuses a negative half-day price.
+    row = db.session.scalar(select(Price).where(Price.product_id == product.id, Price.category == C.INDIVIDUAL))
+    row.half_day_amount_cents = -1
+    with pytest.raises(Exception):
+        db.session.flush()
+    db.session.rollback()

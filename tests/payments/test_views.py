@@ -214,3 +214,31 @@ def test_an_association_books_with_its_free_hours_granted_by_staff(app, db, make
     assert credits.balance_of(CreditKind.ROOM_HOUR, organisation_id=organisation.id) == 1
     assert db.session.scalar(select(func.count(Payment.id))) == 0
     assert "Association Les Jardins : 1 heures de salle" in page(client.get("/equipe/paiements"))
+
+
+def test_admin_sets_a_half_day_price_for_room_hire(app, db, make_user, priced_room):
+    from portal.payments.models import BookerCategory, Product
+
+    space = priced_room()
+    db.session.rollback()
+    product_id = db.session.scalar(select(Product.id).where(Product.space_id == space.id))
+    admin = make_user(roles=("member", "admin"))
+    client = _logged_in(app, admin)
+    data = {"kind": "room_hire", "name": "Location Salle payante", "space_id": str(space.id), "vat_rate": "0",
+            "active": "y", "price_individual": "20", "price_company": "50", "price_solidarity": "0",
+            "half_day_individual": "60", "half_day_company": "cent", "half_day_partner_association": "40"}
+    response = client.post(f"/admin/produits/{product_id}", data=data)
+    assert response.status_code == 422
+    assert "Montant invalide (par exemple 12,50)." in page(response)
+    response = client.post(f"/admin/produits/{product_id}", data={**data, "half_day_company": "150"})
+    assert response.status_code == 422  # a half-day price needs the hourly price of its category
+    assert "Indiquez aussi le prix à l&#39;heure de cette catégorie." in page(response) \
+        or "Indiquez aussi le prix à l'heure de cette catégorie." in page(response)
+    response = client.post(f"/admin/produits/{product_id}", data={**data, "half_day_company": "150",
+                                                                  "half_day_partner_association": ""})
+    assert response.status_code == 303
+    db.session.rollback()
+    product = db.session.get(Product, product_id)
+    assert {p.category: p.half_day_amount_cents for p in product.prices} == {
+        BookerCategory.INDIVIDUAL: 6000, BookerCategory.COMPANY: 15000, BookerCategory.SOLIDARITY: None}
+    assert 'value="60,00"' in page(client.get(f"/admin/produits/{product_id}"))

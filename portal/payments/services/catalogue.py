@@ -149,7 +149,9 @@ def get_product(product_id: int) -> Product:
 
 def save_product(product: Product | None, *, kind: ProductKind, name: str, description: str, space_id: int | None,
                  credit_quantity: int, vat_rate_bp: int, active: bool, prices: dict[BookerCategory, int | None],
-                 now: datetime, event_id: int | None = None) -> Product:
+                 now: datetime, event_id: int | None = None,
+                 half_day_prices: dict[BookerCategory, int | None] | None = None) -> Product:
+    """``half_day_prices`` (room hire): per category, the price of a morning or an afternoon; None keeps hourly only."""
     name = (name or "").strip()
     if not name:
         raise PaymentRefused(_l("Indiquez un nom."), field="name")
@@ -166,6 +168,11 @@ def save_product(product: Product | None, *, kind: ProductKind, name: str, descr
             raise PaymentRefused(_l("Indiquez le numéro d'un événement existant."), field="event_id")
     if kind in (ProductKind.DESK_PACK, ProductKind.HOUR_PACK) and (credit_quantity or 0) <= 0:
         raise PaymentRefused(_l("Indiquez le nombre de crédits du carnet."), field="credit_quantity")
+    if kind == ProductKind.ROOM_HIRE:
+        for category, amount in (half_day_prices or {}).items():
+            if amount is not None and prices.get(category) is None:
+                raise PaymentRefused(_l("Indiquez aussi le prix à l'heure de cette catégorie."),
+                                     field=f"half_day_{category.value}")
     if product is None:
         product = Product(created_at=now)
         db.session.add(product)
@@ -188,6 +195,10 @@ def save_product(product: Product | None, *, kind: ProductKind, name: str, descr
             existing[category].amount_cents = amount
         else:
             product.prices.append(Price(category=category, amount_cents=amount))
+    if half_day_prices is not None or kind != ProductKind.ROOM_HIRE:
+        for price in product.prices:
+            price.half_day_amount_cents = (half_day_prices or {}).get(price.category) \
+                if kind == ProductKind.ROOM_HIRE else None
     db.session.flush()
     return product
 
@@ -198,6 +209,13 @@ def price_for(product: Product, category: BookerCategory) -> int | None:
     if category in prices:
         return prices[category]
     return prices.get(BookerCategory.COMPANY)
+
+
+def half_day_price_for(product: Product, category: BookerCategory) -> int | None:
+    """The half-day price matching ``price_for``'s choice of row; None: hourly only."""
+    prices = {p.category: p for p in product.prices}
+    row = prices.get(category) or prices.get(BookerCategory.COMPANY)
+    return row.half_day_amount_cents if row is not None else None
 
 
 def product_for_space(space_id: int) -> Product | None:

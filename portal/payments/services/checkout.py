@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from portal.accounts.models import User
 from portal.extensions import db
 from portal.payments import stripe_gateway
-from portal.payments.errors import PaymentRefused, TransientFailure
+from portal.payments.errors import PaymentRefused, PaymentServiceUnavailable, TransientFailure
 from portal.payments.models import Payment, PaymentMethod, PaymentStatus, Product, ProductKind
 from portal.payments.services import catalogue, lifecycle
 from portal.payments.services.pricing import quote_product
@@ -60,7 +60,7 @@ def start(payment: Payment, *, now: datetime, success_url: str, cancel_url: str)
             idempotency_key=f"checkout-{payment.id}-{int(expires_at.timestamp())}",
         )
     except stripe_gateway.GatewayUnavailable as err:
-        raise PaymentRefused(_l("Le service de paiement ne répond pas. Réessayez dans un instant.")) from err
+        raise PaymentServiceUnavailable(_l("Le service de paiement ne répond pas. Réessayez dans un instant.")) from err
     payment.stripe_session_id = session.id
     if payment.hold_expires_at is not None:
         # The slot stays held as long as the payment page can still be paid.

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time, timedelta
 
 from flask import current_app
 from sqlalchemy import select
@@ -16,6 +16,7 @@ from portal.accounts.models import User
 from portal.extensions import db
 from portal.payments.models import BookerCategory, CreditBalance, CreditKind, ProductKind
 from portal.payments.services import catalogue
+from portal.timeutil import to_paris
 
 FREE = "free"
 CREDITS = "credits"
@@ -60,6 +61,9 @@ def quote_booking(user: User | None, space, starts_at: datetime, ends_at: dateti
     minutes = int((ends_at - starts_at).total_seconds() // 60)
     if product.kind == ProductKind.ROOM_HIRE:
         amount = round((unit or 0) * minutes / 60)
+        half_day = catalogue.half_day_price_for(product, category)
+        if half_day is not None and is_half_day(space, starts_at, ends_at):
+            amount = min(amount, half_day)
     else:
         amount = unit or 0
     if amount <= 0:
@@ -75,6 +79,20 @@ def quote_booking(user: User | None, space, starts_at: datetime, ends_at: dateti
                          organisation)
     return Quote(PAY, amount, category, product.id, label, product.vat_rate_bp, kind, needed,
                  online=bool(current_app.config.get("STRIPE_SECRET_KEY")))
+
+
+HALF_DAY = timedelta(hours=4)
+
+
+def is_half_day(space, starts_at: datetime, ends_at: datetime) -> bool:
+    """Up to 4 h, on one Paris day, wholly in the morning or wholly in the afternoon of the space's split."""
+    if ends_at - starts_at > HALF_DAY:
+        return False
+    start, end = to_paris(starts_at), to_paris(ends_at)
+    if start.date() != end.date() and end.time() != time(0, 0):
+        return False
+    split = space.half_day_split or time(13, 0)
+    return (end.date() == start.date() and end.time() <= split) or start.time() >= split
 
 
 def _balance_query(lock: bool):
