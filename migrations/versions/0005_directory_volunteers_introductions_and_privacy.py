@@ -146,6 +146,24 @@ def upgrade():
     )
     op.create_index(op.f('ix_organisation_memberships_organisation_id'), 'organisation_memberships', ['organisation_id'], unique=False)
     op.create_index(op.f('ix_organisation_memberships_user_id'), 'organisation_memberships', ['user_id'], unique=False)
+    op.create_table('organisation_join_requests',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('organisation_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('message', sa.Text(), nullable=False),
+    sa.Column('status', sa.Enum('pending', 'accepted', 'declined', name='joinstatus', native_enum=False, length=12), nullable=False),
+    sa.Column('created_at', portal.db.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('decided_at', portal.db.UtcDateTime(timezone=True), nullable=True),
+    sa.Column('decided_by_id', sa.Integer(), nullable=True),
+    sa.CheckConstraint("(status = 'pending') = (decided_at IS NULL)", name=op.f('ck_organisation_join_requests_decided_when_dated')),
+    sa.ForeignKeyConstraint(['decided_by_id'], ['users.id'], name=op.f('fk_organisation_join_requests_decided_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_organisation_join_requests_organisation_id_organisations'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_organisation_join_requests_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_organisation_join_requests')),
+    sa.UniqueConstraint('organisation_id', 'user_id', name=op.f('uq_organisation_join_requests_organisation_id_user_id'))
+    )
+    op.create_index(op.f('ix_organisation_join_requests_organisation_id'), 'organisation_join_requests', ['organisation_id'], unique=False)
+    op.create_index(op.f('ix_organisation_join_requests_user_id'), 'organisation_join_requests', ['user_id'], unique=False)
     op.create_table('volunteer_availability',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('volunteer_id', sa.Integer(), nullable=False),
@@ -171,9 +189,12 @@ def upgrade():
     sa.Column('wanted', sa.Integer(), nullable=False),
     sa.Column('accepted_count', sa.Integer(), nullable=False),
     sa.Column('status', sa.Enum('open', 'closed', 'cancelled', name='callstatus', native_enum=False, length=12), nullable=False),
+    sa.Column('cancelled_at', portal.db.UtcDateTime(timezone=True), nullable=True),
+    sa.Column('cancel_message', sa.Text(), nullable=False),
     sa.Column('created_at', portal.db.UtcDateTime(timezone=True), nullable=False),
     sa.Column('updated_at', portal.db.UtcDateTime(timezone=True), nullable=False),
     sa.CheckConstraint('accepted_count >= 0 AND accepted_count <= wanted', name=op.f('ck_volunteer_calls_never_over_full')),
+    sa.CheckConstraint("(status = 'cancelled') = (cancelled_at IS NOT NULL)", name=op.f('ck_volunteer_calls_cancelled_when_dated')),
     sa.CheckConstraint('ends_at > starts_at', name=op.f('ck_volunteer_calls_ends_after_start')),
     sa.CheckConstraint('length(title) > 0', name=op.f('ck_volunteer_calls_title_not_empty')),
     sa.CheckConstraint('wanted > 0', name=op.f('ck_volunteer_calls_wanted_positive')),
@@ -315,6 +336,9 @@ def downgrade():
     op.drop_table('volunteer_calls')
     op.drop_index(op.f('ix_volunteer_availability_volunteer_id'), table_name='volunteer_availability')
     op.drop_table('volunteer_availability')
+    op.drop_index(op.f('ix_organisation_join_requests_user_id'), table_name='organisation_join_requests')
+    op.drop_index(op.f('ix_organisation_join_requests_organisation_id'), table_name='organisation_join_requests')
+    op.drop_table('organisation_join_requests')
     op.drop_index(op.f('ix_organisation_memberships_user_id'), table_name='organisation_memberships')
     op.drop_index(op.f('ix_organisation_memberships_organisation_id'), table_name='organisation_memberships')
     op.drop_table('organisation_memberships')

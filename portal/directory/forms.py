@@ -92,6 +92,11 @@ class MemberForm(FlaskForm):
     is_manager = BooleanField(_l("Peut modifier la fiche de l'organisation"))
 
 
+class JoinForm(FlaskForm):
+    message = TextAreaField(_l("Un mot pour les responsables (facultatif)"),
+                            validators=[Optional(), Length(max=2000)])
+
+
 class ContactForm(FlaskForm):
     subject = StringField(_l("Objet"), validators=[DataRequired(_l("Indiquez un objet.")), Length(max=200)])
     body = TextAreaField(_l("Message"), validators=[DataRequired(_l("Écrivez votre message.")), Length(max=5000)],

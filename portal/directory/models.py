@@ -107,6 +107,36 @@ class OrganisationMembership(db.Model):
     __table_args__ = (UniqueConstraint("user_id", "organisation_id"),)
 
 
+class JoinStatus(StrEnum):
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+
+
+class JoinRequest(db.Model):
+    """A member asks to join an organisation; one of its managers accepts or declines."""
+
+    __tablename__ = "organisation_join_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    message: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[JoinStatus] = mapped_column(str_enum(JoinStatus, 12), default=JoinStatus.PENDING)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decided_at: Mapped[datetime | None]
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    organisation: Mapped[Organisation] = relationship()
+    user = relationship("User", foreign_keys=[user_id])
+
+    # One request per person and organisation: asking again after a refusal reopens the same row.
+    __table_args__ = (
+        UniqueConstraint("organisation_id", "user_id"),
+        CheckConstraint("(status = 'pending') = (decided_at IS NULL)", name="decided_when_dated"),
+    )
+
+
 class Tag(db.Model):
     """The shared list of things offered and looked for (skills, services, rooms, equipment)."""
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, select
+from sqlalchemy import select
 
 from portal.accounts.models import User
 from portal.directory.labels import LANGUAGE_LABELS, ORGANISATION_TYPE_LABELS, THEME_LABELS
@@ -323,14 +323,10 @@ def join_organisation(actor: User, organisation: Organisation, user: User, *, ro
         membership = OrganisationMembership(organisation_id=organisation.id, user_id=user.id, created_at=now)
         db.session.add(membership)
     membership.role = role.strip()
-    membership.is_manager = manager
+    # Taking the management away goes through memberships.set_manager, which keeps at least one manager.
+    membership.is_manager = bool(membership.is_manager) or manager
     db.session.flush()
     return membership
-
-
-def leave_organisation(user: User, organisation_id: int) -> None:
-    db.session.execute(delete(OrganisationMembership).where(
-        OrganisationMembership.organisation_id == organisation_id, OrganisationMembership.user_id == user.id))
 
 
 def save_tag(actor: User, *, label: str, category: str, tag: Tag | None = None, now: datetime) -> Tag:

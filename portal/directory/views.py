@@ -11,11 +11,12 @@ from portal import pagecache, versions
 from portal.accounts.models import Role, User
 from portal.auth import role_required
 from portal.db import utcnow
-from portal.directory import contact, introductions, search, services, suggestions
+from portal.directory import contact, introductions, memberships, search, services, suggestions
 from portal.directory.forms import (
     ButtonForm,
     ContactForm,
     IntroductionForm,
+    JoinForm,
     MemberForm,
     OrganisationForm,
     ProfileForm,
@@ -134,7 +135,10 @@ def show_organisation(slug: str):
         events=services.upcoming_events(organisation, current_user, now),
         contact=services.contact_of(profile) if services.shows_contact(profile, current_user) else None,
         may_edit=services.may_edit_organisation(current_user, organisation),
-        suggested=suggestions.for_needs(profile, current_user), verify_form=VerifyForm())
+        suggested=suggestions.for_needs(profile, current_user), verify_form=VerifyForm(),
+        membership=memberships.membership_of(current_user, organisation),
+        join_pending=memberships.pending_request_of(current_user, organisation), join_form=JoinForm(),
+        button=ButtonForm())
 
 
 def _profile_form(profile, form_class=ProfileForm, **extra):
@@ -260,6 +264,7 @@ def edit_organisation(slug: str):
         OrganisationMembership.organisation_id == organisation.id)).all()
     return render_template("directory/edit_organisation.html", form=form, organisation=organisation,
                            profile=profile, members=members, member_form=MemberForm(prefix="member"),
+                           join_requests=memberships.pending_requests(organisation),
                            button=ButtonForm()), status_for(form)
 
 
@@ -289,9 +294,14 @@ def remove_member(slug: str, user_id: int):
     organisation = _managed(slug)
     if not ButtonForm().validate_on_submit():
         abort(400)
-    services.leave_organisation(db.session.get(User, user_id) or abort(404), organisation.id)
-    db.session.commit()
-    flash(_("Membre retiré."), "success")
+    try:
+        memberships.leave(current_user, organisation, db.session.get(User, user_id) or abort(404))
+    except DomainError as err:
+        db.session.rollback()
+        flash(str(err.message), "error")
+    else:
+        db.session.commit()
+        flash(_("Membre retiré."), "success")
     return redirect(url_for("directory.edit_organisation", slug=slug), 303)
 
 
@@ -457,3 +467,6 @@ def answer_introduction(intro_id: int):
     db.session.commit()
     flash(_("Votre réponse est enregistrée."), "success")
     return redirect(url_for("directory.show_introduction", intro_id=intro_id), 303)
+
+
+from portal.directory import membership_views  # noqa: E402,F401  (routes on this blueprint)

@@ -31,26 +31,34 @@ def _erase_directory(user, now: datetime) -> dict[str, int]:
 
 
 def _cancel_bookings(user, now: datetime) -> dict[str, int]:
-    """Slots still to come are freed for others; past bookings stay for the statistics."""
-    from portal.spaces.models import ACTIVE_STATUSES, Booking, BookingStatus
+    """Slots still to come are freed through the booking service, so refunds or credits follow the
+    payment rules; past bookings stay for the statistics."""
+    from portal.spaces.models import ACTIVE_STATUSES, Booking
+    from portal.spaces.services.bookings import cancel_booking
 
-    done = db.session.execute(update(Booking).where(
+    bookings = db.session.scalars(select(Booking).where(
         Booking.user_id == user.id, Booking.starts_at > now, Booking.status.in_(ACTIVE_STATUSES))
-        .values(status=BookingStatus.CANCELLED, cancelled_at=now)).rowcount
-    return {"réservations à venir annulées": done}
+        .order_by(Booking.id)).all()
+    for booking in bookings:
+        # force: leaving the portal is always allowed; past the deadline the payment rules decide the refund
+        cancel_booking(user, booking, now=now, notify=False, force=True)
+    return {"réservations à venir annulées": len(bookings)}
 
 
 def _cancel_registrations(user, now: datetime) -> dict[str, int]:
-    """Seats of events still to come are given back (the seat counter follows through its triggers)."""
+    """Seats of events still to come are given back through the registration service: the next person
+    on the waiting list is offered the seat and a paid registration is refunded."""
     from portal.events.models import Event, Registration, RegistrationStatus
+    from portal.events.services.registrations import cancel
 
-    upcoming = select(Event.id).where(Event.starts_at > now)
-    done = db.session.execute(update(Registration).where(
-        Registration.user_id == user.id, Registration.event_id.in_(upcoming),
+    registrations = db.session.scalars(select(Registration).join(Event).where(
+        Registration.user_id == user.id, Event.starts_at > now,
         Registration.status.not_in([RegistrationStatus.CANCELLED, RegistrationStatus.DECLINED,
                                     RegistrationStatus.EXPIRED]))
-        .values(status=RegistrationStatus.CANCELLED)).rowcount
-    return {"inscriptions à venir annulées": done}
+        .order_by(Registration.id)).all()
+    for registration in registrations:
+        cancel(registration, now=now, actor=user)
+    return {"inscriptions à venir annulées": len(registrations)}
 
 
 def _withdraw_volunteering(user, now: datetime) -> dict[str, int]:

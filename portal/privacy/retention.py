@@ -127,6 +127,10 @@ TABLES: dict[str, Table] = {
                                       other=cols("id", "organisation_id", "is_manager", "created_at"),
                                       subject="user_id = :user_id", on_delete="anonymise",
                                       anonymised={"user_id": ":keep", "role": ""}),
+    "organisation_join_requests": Table(personal={"user_id": LINK, "message": ACCOUNT},
+                                        other=cols("id", "organisation_id", "status", "created_at", "decided_at",
+                                                   "decided_by_id"),
+                                        subject="user_id = :user_id", on_delete="delete"),
     "directory_tags": Table(personal={}, other=cols("id", "label", "slug", "category", "created_at")),
     "directory_profiles": Table(
         personal={"user_id": LINK, "name": ACCOUNT, "visibility": ACCOUNT, "consent_at": ACCOUNT,
@@ -163,7 +167,8 @@ TABLES: dict[str, Table] = {
     "volunteer_calls": Table(
         personal={"organiser_id": LINK},
         other=cols("id", "organisation_id", "title", "description", "starts_at", "ends_at", "place", "neighbourhood",
-                   "language", "wanted", "accepted_count", "status", "created_at", "updated_at"),
+                   "language", "wanted", "accepted_count", "status", "cancelled_at", "cancel_message", "created_at",
+                   "updated_at"),
         subject="organiser_id = :user_id", on_delete="anonymise", anonymised={"organiser_id": ":keep"}),
     "volunteer_call_skills": Table(personal={}, other=cols("id", "call_id", "tag_id")),
     "volunteer_answers": Table(
@@ -208,7 +213,7 @@ TABLES: dict[str, Table] = {
     "products": Table(personal={}, other=cols(
         "id", "kind", "name", "description", "space_id", "event_id", "credit_kind", "credit_quantity", "vat_rate_bp",
         "active", "created_at", "updated_at")),
-    "prices": Table(personal={}, other=cols("id", "product_id", "category", "amount_cents")),
+    "prices": Table(personal={}, other=cols("id", "product_id", "category", "amount_cents", "half_day_amount_cents")),
     "stripe_events": Table(personal={}, other=cols("id", "type", "applied_at", "outcome")),
     "document_counters": Table(personal={}, other=cols("name", "last_value")),
     "payment_profiles": Table(

@@ -40,6 +40,12 @@ class CallForm(FlaskForm):
                                   validators=[Optional()])
 
 
+class CancelCallForm(FlaskForm):
+    message = TextAreaField(_l("Message aux bénévoles"), validators=[
+        DataRequired(_l("Expliquez en quelques mots pourquoi l'appel est annulé : ce message est envoyé aux bénévoles.")),
+        Length(max=2000)], description=_l("Envoyé par e-mail aux personnes qui ont répondu, et affiché sur la page."))
+
+
 class AnswerForm(FlaskForm):
     message = TextAreaField(_l("Un mot pour l'organisateur (facultatif)"), validators=[Optional(), Length(max=2000)])
 

@@ -114,6 +114,8 @@ class VolunteerCall(TimestampMixin, db.Model):
     wanted: Mapped[int]
     accepted_count: Mapped[int] = mapped_column(default=0)
     status: Mapped[CallStatus] = mapped_column(str_enum(CallStatus, 12), default=CallStatus.OPEN, index=True)
+    cancelled_at: Mapped[datetime | None]
+    cancel_message: Mapped[str] = mapped_column(Text, default="")  # e-mailed to those who answered, shown on the page
 
     organiser = relationship("User")
     organisation = relationship("Organisation")
@@ -125,6 +127,7 @@ class VolunteerCall(TimestampMixin, db.Model):
         CheckConstraint("accepted_count >= 0 AND accepted_count <= wanted", name="never_over_full"),
         CheckConstraint("ends_at > starts_at", name="ends_after_start"),
         CheckConstraint("length(title) > 0", name="title_not_empty"),
+        CheckConstraint("(status = 'cancelled') = (cancelled_at IS NOT NULL)", name="cancelled_when_dated"),
     )
 
     @property

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import case, exists, false, func, or_, select, update
+from sqlalchemy import and_, case, exists, false, func, or_, select, update
 
 from portal.accounts.models import Role, User
 from portal.directory.labels import LANGUAGE_LABELS, PERIOD_LABELS, WEEKDAY_LABELS
@@ -161,10 +161,79 @@ def _apply(call: VolunteerCall, data: CallData) -> None:
 
 
 def get_call(call_id: int) -> VolunteerCall:
+    """Cancelled calls stay readable (shown as cancelled, with the organiser's message)."""
     call = db.session.get(VolunteerCall, call_id)
-    if call is None or call.status == CallStatus.CANCELLED:
-        raise NotFound(_l("Cet appel n'existe pas ou a été annulé."))
+    if call is None:
+        raise NotFound(_l("Cet appel n'existe pas."))
     return call
+
+
+def update_call(actor: User, call: VolunteerCall, data: CallData, *, now: datetime) -> VolunteerCall:
+    """What, when, where, skills and number wanted; the number never goes below the volunteers already
+    accepted (conditional UPDATE here, CHECK never_over_full in the database)."""
+    if not may_manage(actor, call):
+        raise PermissionDenied(_l("Seul l'organisateur de l'appel peut le modifier."))
+    if call.status == CallStatus.CANCELLED:
+        raise Conflict(_l("Cet appel est annulé."))
+    _check_call(actor, data, now)
+    before = (call.starts_at, call.ends_at, call.place)
+    resized = db.session.execute(update(VolunteerCall).where(
+        VolunteerCall.id == call.id, VolunteerCall.status != CallStatus.CANCELLED,
+        VolunteerCall.accepted_count <= data.wanted).values(
+        wanted=data.wanted, updated_at=now,
+        # Full → closed; a call that was closed only because it was full opens again when places are added.
+        status=case((VolunteerCall.accepted_count >= data.wanted, CallStatus.CLOSED.value),
+                    (and_(VolunteerCall.status == CallStatus.CLOSED,
+                          VolunteerCall.accepted_count >= VolunteerCall.wanted), CallStatus.OPEN.value),
+                    else_=VolunteerCall.status)).execution_options(synchronize_session=False)).rowcount
+    db.session.refresh(call)
+    if not resized:
+        if call.status == CallStatus.CANCELLED:
+            raise Conflict(_l("Cet appel est annulé."))
+        raise DomainError(_l("%(count)s bénévoles sont déjà acceptés : vous ne pouvez pas en chercher moins.",
+                             count=call.accepted_count), field="wanted")
+    _apply(call, data)
+    call.updated_at = now
+    db.session.flush()
+    if before != (call.starts_at, call.ends_at, call.place):
+        moment = to_paris(call.starts_at)
+        for person in _answered(call):
+            _mail(person, call, now, _l("Appel à bénévoles modifié"), [Translated(
+                _l("L'appel « %(title)s » a changé : il a lieu le %(day)s à %(time)s, %(place)s."),
+                title=call.title, day=moment.strftime("%d/%m/%Y"), time=moment.strftime("%H:%M"),
+                place=call.place or "—")])
+    return call
+
+
+def cancel_call(actor: User, call: VolunteerCall, message: str, *, now: datetime) -> VolunteerCall:
+    """The message goes by e-mail to everyone whose answer is pending or accepted; one cancellation only."""
+    if not may_manage(actor, call):
+        raise PermissionDenied(_l("Seul l'organisateur de l'appel peut l'annuler."))
+    message = (message or "").strip()
+    if not message:
+        raise DomainError(_l("Expliquez en quelques mots pourquoi l'appel est annulé : "
+                             "ce message est envoyé aux bénévoles."), field="message")
+    done = db.session.execute(update(VolunteerCall).where(
+        VolunteerCall.id == call.id, VolunteerCall.status != CallStatus.CANCELLED).values(
+        status=CallStatus.CANCELLED.value, cancelled_at=now, cancel_message=message[:2000], updated_at=now)
+        .execution_options(synchronize_session=False)).rowcount
+    db.session.refresh(call)
+    if not done:
+        raise Conflict(_l("Cet appel est déjà annulé."))
+    for person in _answered(call):
+        queue_email(to=person.email, subject=_l("Appel à bénévoles annulé"), template="directory/notice",
+                    language=person.preferred_language, now=now, name=person.display_name,
+                    lines=[Translated(_l("L'appel « %(title)s » est annulé. Le message de l'organisateur :"),
+                                      title=call.title)], quote=call.cancel_message,
+                    action_url=absolute_url("volunteers.show_call", call_id=call.id),
+                    action_label=_l("Voir l'appel"))
+    return call
+
+
+def _answered(call: VolunteerCall) -> list[User]:
+    return list(db.session.scalars(select(User).join(VolunteerAnswer, VolunteerAnswer.user_id == User.id).where(
+        VolunteerAnswer.call_id == call.id,
+        VolunteerAnswer.status.in_([AnswerStatus.PENDING, AnswerStatus.ACCEPTED])).order_by(User.id)))
 
 
 def open_calls(now: datetime, *, matching: Volunteer | None = None, limit: int = 100) -> list[VolunteerCall]:
@@ -228,6 +297,8 @@ def decide(actor: User, answer: VolunteerAnswer, accept: bool, *, now: datetime)
     call = answer.call
     if not may_manage(actor, call):
         raise PermissionDenied(_l("Seul l'organisateur de l'appel peut répondre."))
+    if call.status == CallStatus.CANCELLED:
+        raise Conflict(_l("Cet appel est annulé."))
     # The answer moves first, by a conditional UPDATE: the same answer accepted twice at once counts once.
     claimed = db.session.execute(update(VolunteerAnswer).where(
         VolunteerAnswer.id == answer.id, VolunteerAnswer.status == AnswerStatus.PENDING).values(
@@ -257,6 +328,8 @@ def decide(actor: User, answer: VolunteerAnswer, accept: bool, *, now: datetime)
 def close_call(actor: User, call: VolunteerCall, *, now: datetime) -> None:
     if not may_manage(actor, call):
         raise PermissionDenied(_l("Seul l'organisateur de l'appel peut le clore."))
+    if call.status == CallStatus.CANCELLED:
+        raise Conflict(_l("Cet appel est annulé."))
     call.status = CallStatus.CLOSED
     call.updated_at = now
 

@@ -13,9 +13,9 @@ from portal.directory.models import Organisation, OrganisationMembership
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.forms import show_domain_error, status_for
-from portal.timeutil import paris_to_utc
+from portal.timeutil import paris_to_utc, to_paris
 from portal.volunteers import services
-from portal.volunteers.forms import AnswerForm, ButtonForm, CallForm, VolunteerForm
+from portal.volunteers.forms import AnswerForm, ButtonForm, CallForm, CancelCallForm, VolunteerForm
 from portal.volunteers.models import VolunteerAnswer
 
 bp = Blueprint("volunteers", __name__)
@@ -85,6 +85,17 @@ def _organisation_choices() -> list[SelectChoice]:
     return [SelectChoice("", _("Aucune"))] + [SelectChoice(str(o.id), o.name) for o in db.session.scalars(query)]
 
 
+def _call_data(form: CallForm) -> services.CallData:
+    organisation_id = form.organisation_id.data
+    return services.CallData(
+        title=form.title.data, description=form.description.data or "",
+        starts_at=paris_to_utc(form.day.data, form.start_time.data),
+        ends_at=paris_to_utc(form.day.data, form.end_time.data), wanted=form.wanted.data,
+        place=form.place.data or "", neighbourhood=form.neighbourhood.data or "",
+        language=form.language.data or "", skill_ids=list(form.skills.data or []),
+        organisation_id=int(organisation_id) if organisation_id and organisation_id.isdigit() else None)
+
+
 @bp.route("/benevolat/appels/nouveau", methods=["GET", "POST"])
 @login_required
 def new_call():
@@ -94,14 +105,7 @@ def new_call():
     form.skills.choices = _skill_choices()
     form.organisation_id.choices = _organisation_choices()
     if form.validate_on_submit():
-        organisation_id = form.organisation_id.data
-        data = services.CallData(
-            title=form.title.data, description=form.description.data or "",
-            starts_at=paris_to_utc(form.day.data, form.start_time.data),
-            ends_at=paris_to_utc(form.day.data, form.end_time.data), wanted=form.wanted.data,
-            place=form.place.data or "", neighbourhood=form.neighbourhood.data or "",
-            language=form.language.data or "", skill_ids=list(form.skills.data or []),
-            organisation_id=int(organisation_id) if organisation_id and organisation_id.isdigit() else None)
+        data = _call_data(form)
         try:
             call = services.create_call(current_user, data, now=utcnow())
         except DomainError as err:
@@ -119,7 +123,7 @@ def show_call(call_id: int):
     call = services.get_call(call_id)
     manage = services.may_manage(current_user, call)
     return render_template(
-        "volunteers/show_call.html", call=call, manage=manage,
+        "volunteers/show_call.html", call=call, manage=manage, cancel_form=CancelCallForm(),
         answers=services.answers_to(call) if manage else [],
         suggested=services.suggest_volunteers(call) if manage and call.status.value == "open" else [],
         mine=services.my_answer(current_user, call), form=AnswerForm(), button=ButtonForm(),
@@ -182,7 +186,71 @@ def close(call_id: int):
     call = services.get_call(call_id)
     if not ButtonForm().validate_on_submit():
         abort(400)
-    services.close_call(current_user, call, now=utcnow())
-    db.session.commit()
-    flash(_("L'appel est clos."), "success")
+    if not services.may_manage(current_user, call):
+        abort(403)
+    try:
+        services.close_call(current_user, call, now=utcnow())
+    except DomainError as err:
+        db.session.rollback()
+        flash(str(err.message), "error")
+    else:
+        db.session.commit()
+        flash(_("L'appel est clos."), "success")
+    return redirect(url_for("volunteers.show_call", call_id=call_id), 303)
+
+
+@bp.route("/benevolat/appels/<int:call_id>/modifier", methods=["GET", "POST"])
+@login_required
+def edit_call(call_id: int):
+    call = services.get_call(call_id)
+    if not services.may_manage(current_user, call):
+        abort(403)
+    if call.status.value == "cancelled":
+        flash(_("Cet appel est annulé."), "error")
+        return redirect(url_for("volunteers.show_call", call_id=call_id), 303)
+    if request.method == "GET":
+        starts, ends = to_paris(call.starts_at), to_paris(call.ends_at)
+        form = CallForm(data={
+            "title": call.title, "description": call.description, "day": starts.date(),
+            "start_time": starts.time(), "end_time": ends.time(), "place": call.place,
+            "neighbourhood": call.neighbourhood, "wanted": call.wanted, "language": call.language,
+            "skills": [s.tag_id for s in call.skills], "organisation_id": str(call.organisation_id or "")})
+    else:
+        form = CallForm()
+    form.skills.choices = _skill_choices()
+    form.organisation_id.choices = _organisation_choices()
+    if call.organisation_id and all(c.value != str(call.organisation_id) for c in form.organisation_id.choices):
+        form.organisation_id.choices.append(SelectChoice(str(call.organisation_id), call.organisation.name))
+    if form.validate_on_submit():
+        try:
+            services.update_call(current_user, call, _call_data(form), now=utcnow())
+        except DomainError as err:
+            db.session.rollback()
+            show_domain_error(form, err)
+        else:
+            db.session.commit()
+            flash(_("L'appel est modifié ; les bénévoles qui ont répondu sont prévenus si la date ou le lieu change."),
+                  "success")
+            return redirect(url_for("volunteers.show_call", call_id=call_id), 303)
+    return render_template("volunteers/new_call.html", form=form, call=call), status_for(form)
+
+
+@bp.post("/benevolat/appels/<int:call_id>/annuler")
+@login_required
+def cancel(call_id: int):
+    call = services.get_call(call_id)
+    if not services.may_manage(current_user, call):
+        abort(403)
+    form = CancelCallForm()
+    if not form.validate_on_submit():
+        flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "error")
+        return redirect(url_for("volunteers.show_call", call_id=call_id), 303)
+    try:
+        services.cancel_call(current_user, call, form.message.data, now=utcnow())
+    except DomainError as err:
+        db.session.rollback()
+        flash(str(err.message), "error")
+    else:
+        db.session.commit()
+        flash(_("L'appel est annulé ; les bénévoles qui avaient répondu ont reçu votre message."), "success")
     return redirect(url_for("volunteers.show_call", call_id=call_id), 303)
