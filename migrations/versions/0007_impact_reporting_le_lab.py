@@ -111,11 +111,18 @@ def upgrade():
     )
     with op.batch_alter_table('report_share_links', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_report_share_links_funding_line_id'), ['funding_line_id'], unique=False)
+    # The admin access journal (accompaniment) reads the log newest first, optionally for one person.
+    with op.batch_alter_table('project_request_access_logs', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_project_request_access_logs_at'), ['at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_project_request_access_logs_user_id'), ['user_id'], unique=False)
     # user_roles.role is a VARCHAR(20) without a CHECK of its values (non-native enum), so the
     # new 'partner' role needs no change to that table.
 
 
 def downgrade():
+    with op.batch_alter_table('project_request_access_logs', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_project_request_access_logs_user_id'))
+        batch_op.drop_index(batch_op.f('ix_project_request_access_logs_at'))
     op.execute("DELETE FROM user_roles WHERE role = 'partner'")
     op.drop_table('report_share_links')
     op.drop_table('funding_line_partners')

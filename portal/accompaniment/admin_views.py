@@ -1,18 +1,19 @@
 """Admins: the response-time commitment, retention, teams, routing rules and partners."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from wtforms.fields.choices import SelectChoice
 
-from portal.accompaniment.forms import MemberForm, PartnerForm, RuleForm, SettingsForm, TeamForm
-from portal.accompaniment.services import admin
+from portal.accompaniment.forms import AccessLogFilterForm, MemberForm, PartnerForm, RuleForm, SettingsForm, TeamForm
+from portal.accompaniment.services import access_log, admin
 from portal.accounts.models import Role
 from portal.auth import role_required
 from portal.db import utcnow
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.forms import show_domain_error
+from portal.spaces.parsing import parse_int
 
 bp = Blueprint("accompaniment_admin", __name__, url_prefix="/admin/accompagnement")
 
@@ -162,3 +163,57 @@ def issue_token(partner_id: int):
 def revoke_token(partner_id: int):
     admin.revoke_partner_token(admin.get_partner(partner_id))
     return _done(_("Le jeton du partenaire ne fonctionne plus."))
+
+
+@bp.route("/partenaires/<int:partner_id>", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def edit_partner(partner_id: int):
+    partner = admin.get_partner(partner_id)
+    if request.method == "GET":
+        form = PartnerForm(formdata=None, name=partner.name, contact_email=partner.contact_email,
+                           website=partner.website)
+        return render_template("accompaniment/admin/partner.html", partner=partner, form=form)
+    form = PartnerForm()
+    if form.validate():
+        try:
+            admin.update_partner(partner, form.name.data, form.contact_email.data, form.website.data)
+        except DomainError as err:
+            db.session.rollback()
+            show_domain_error(form, err)
+        else:
+            return _done(_("Partenaire modifié."))
+    return render_template("accompaniment/admin/partner.html", partner=partner, form=form), 422
+
+
+@bp.post("/partenaires/<int:partner_id>/desactiver")
+@role_required(Role.ADMIN)
+def deactivate_partner(partner_id: int):
+    admin.set_partner_active(admin.get_partner(partner_id), False)
+    return _done(_("Partenaire désactivé : son jeton est refusé et il n'est plus proposé pour les orientations."))
+
+
+@bp.post("/partenaires/<int:partner_id>/reactiver")
+@role_required(Role.ADMIN)
+def reactivate_partner(partner_id: int):
+    admin.set_partner_active(admin.get_partner(partner_id), True)
+    return _done(_("Partenaire réactivé."))
+
+
+LOG_PAGE_SIZE = 50
+
+
+@bp.get("/journal")
+@role_required(Role.ADMIN)
+def access_journal():
+    form = AccessLogFilterForm(request.args)
+    form.person.choices = [SelectChoice("", _("Tout le monde")),
+                           *(SelectChoice(str(uid), name) for uid, name in access_log.people())]
+    form.validate()
+    page = max(parse_int(request.args.get("page"), 1) or 1, 1)
+    rows = access_log.entries(user_id=parse_int(form.person.data, None),
+                              since=None if form.since.errors else form.since.data,
+                              until=None if form.until.errors else form.until.data,
+                              limit=LOG_PAGE_SIZE + 1, offset=(page - 1) * LOG_PAGE_SIZE)
+    args = {k: v for k, v in request.args.items() if v and k != "page"}
+    return render_template("accompaniment/admin/access_log.html", form=form, rows=rows[:LOG_PAGE_SIZE],
+                           more=len(rows) > LOG_PAGE_SIZE, page=page, args=args)

@@ -197,3 +197,12 @@ class PartnerForm(FlaskForm):
     contact_email = EmailField(_l("E-mail de contact (facultatif)"),
                                validators=[Optional(), Email(_l("Adresse e-mail invalide.")), Length(max=254)])
     website = StringField(_l("Site web (facultatif)"), validators=[Optional(), Length(max=300)])
+
+
+class AccessLogFilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    person = SelectField(_l("Personne"), choices=[], validate_choice=False, validators=[Optional()])
+    since = DateField(_l("Depuis le"), validators=[Optional()])
+    until = DateField(_l("Jusqu'au"), validators=[Optional()])

@@ -60,6 +60,11 @@ EXPECTED = {
     ("POST", "/admin/accompagnement/partenaires"): (L, 403, 403, 403, 403, 403, R),
     ("POST", "/admin/accompagnement/partenaires/<int:partner_id>/jeton"): ADMIN_ONLY,
     ("POST", "/admin/accompagnement/partenaires/<int:partner_id>/jeton/revoquer"): (L, 403, 403, 403, 403, 403, R),
+    ("GET", "/admin/accompagnement/partenaires/<int:partner_id>"): ADMIN_ONLY,
+    ("POST", "/admin/accompagnement/partenaires/<int:partner_id>"): (L, 403, 403, 403, 403, 403, R),
+    ("POST", "/admin/accompagnement/partenaires/<int:partner_id>/desactiver"): (L, 403, 403, 403, 403, 403, R),
+    ("POST", "/admin/accompagnement/partenaires/<int:partner_id>/reactiver"): (L, 403, 403, 403, 403, 403, R),
+    ("GET", "/admin/accompagnement/journal"): ADMIN_ONLY,
     ("POST", "/api/v1/project-requests"): (401, 403, 403, 403, 403, 201, 201),
     ("GET", "/api/v1/project-requests"): API_STAFF,
     ("GET", "/api/v1/project-requests/<int:request_id>"): API_STAFF,
@@ -109,6 +114,7 @@ class World:
             "/admin/accompagnement/equipes/<int:team_id>/membres": {"email": "membre-equipe-2@example.org"},
             "/admin/accompagnement/regles": {"position": "5", "target": f"team:{self.team.id}"},
             "/admin/accompagnement/partenaires": {"name": "Autre partenaire"},
+            "/admin/accompagnement/partenaires/<int:partner_id>": {"name": "Partenaire renommé"},
         }
         return forms.get(rule, {})
 

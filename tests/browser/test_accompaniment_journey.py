@@ -164,3 +164,44 @@ def test_a_holder_submits_follows_and_replies_while_staff_assign_and_answer(
         check(other, axe, "my requests")
     finally:
         admin_page.close()
+
+
+def test_an_admin_reviews_the_access_journal_and_deactivates_a_partner(
+        page, live_server, db, make_user, axe):
+    from datetime import UTC, datetime
+
+    from portal.accompaniment.models import Partner
+    from portal.accompaniment.services.intake import RequestData, submit_request
+    from portal.accompaniment.services.triage import log_access
+
+    samir = make_user(email="samir@example.org", name="Samir Équipe", roles=("member", "staff"))
+    admin_user = make_user(email="alice@example.org", name="Alice Admin", roles=("member", "admin"))
+    created = submit_request(RequestData(name="Awa Diallo", email="awa@example.org", title="Traiteur",
+                                         theme="travailler", stage="idea", needs=["funding"], consent=True),
+                             now=datetime.now(UTC))
+    partner = admin.create_partner("ADIE")
+    db.session.flush()
+    log_access([created.id], samir.id, "view", datetime.now(UTC))
+    db.session.commit()
+    reference, partner_id, admin_email = created.reference, partner.id, admin_user.email
+    base = live_server.url
+    log_in(page, base, admin_email)
+    page.goto(base + "/admin/accompagnement")
+    page.get_by_role("link", name="Journal des consultations des demandes (RGPD)").tap()
+    expect(heading(page, "Journal des consultations des demandes")).to_be_visible()
+    expect(page.locator("table")).to_contain_text(reference)
+    page.get_by_label("Personne").select_option(label="Samir Équipe")
+    page.get_by_role("button", name="Filtrer").tap()
+    expect(page.locator("table")).to_contain_text("Samir Équipe")
+    check(page, axe, "access journal")
+    page.goto(base + f"/admin/accompagnement/partenaires/{partner_id}")
+    expect(heading(page, "Modifier le partenaire")).to_be_visible()
+    check(page, axe, "edit partner")
+    page.get_by_label("Nom du partenaire").fill("ADIE Yvelines")
+    page.get_by_role("button", name="Enregistrer").tap()
+    expect(page.get_by_role("status")).to_contain_text("Partenaire modifié.")
+    page.get_by_role("button", name="Désactiver : ADIE Yvelines").tap()
+    expect(page.get_by_role("status")).to_contain_text("Partenaire désactivé")
+    check(page, axe, "settings with a deactivated partner")
+    fresh(db)
+    assert db.session.get(Partner, partner_id).active is False

@@ -93,7 +93,8 @@ def more(db, world):
     def call(title, created, wanted, accepted, status="open", organisation=None):
         item = VolunteerCall(organiser_id=u["o1"].id, organisation_id=organisation.id if organisation else None,
                              title=title, starts_at=at(SUN, 9), ends_at=at(SUN, 12), wanted=wanted,
-                             accepted_count=accepted, status=status, created_at=created, updated_at=created)
+                             accepted_count=accepted, status=status, created_at=created, updated_at=created,
+                             cancelled_at=created if status == "cancelled" else None)
         db.session.add(item)
         db.session.flush()
         return item

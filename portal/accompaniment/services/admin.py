@@ -146,6 +146,24 @@ def create_partner(name: str, contact_email: str | None = None, website: str | N
     return partner
 
 
+def update_partner(partner: Partner, name: str, contact_email: str | None = None, website: str | None = None) -> None:
+    name = (name or "").strip()
+    if not name:
+        raise DomainError(_l("Donnez le nom du partenaire."), field="name")
+    if db.session.scalar(select(Partner.id).where(func.lower(Partner.name) == name.lower(), Partner.id != partner.id)):
+        raise DomainError(_l("Un partenaire porte déjà ce nom."), field="name")
+    partner.name = name
+    partner.contact_email = (contact_email or "").strip() or None
+    partner.website = (website or "").strip() or None
+    db.session.flush()
+
+
+def set_partner_active(partner: Partner, active: bool) -> None:
+    """A deactivated partner keeps its history (referrals) but its token is refused and it is no longer offered."""
+    partner.active = active
+    db.session.flush()
+
+
 def get_partner(partner_id: int) -> Partner:
     partner = db.session.get(Partner, partner_id)
     if partner is None:

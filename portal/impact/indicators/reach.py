@@ -35,8 +35,10 @@ def _people(periods, scope: Scope):
     def came(column):
         return [func.max(case((in_period(column, p), 1), else_=0)).label(f"came_{i}") for i, p in enumerate(periods)]
 
+    # The resource (for its space) matters only to a funding line's scope: the whole report reads bookings alone.
+    booked = b if scope.is_everything else b.join(res, res.c.id == b.c.resource_id)
     residents = (select(b.c.user_id.label("person"), func.min(b.c.starts_at).label("first_at"), *came(b.c.starts_at))
-                 .select_from(b.join(res, res.c.id == b.c.resource_id))
+                 .select_from(booked)
                  .where(b.c.user_id.is_not(None), b.c.status.in_(("confirmed", "released")),
                         b.c.starts_at < instant(last), scope.bookings(b, res.c.space_id))
                  .group_by(b.c.user_id).cte("resident_people"))

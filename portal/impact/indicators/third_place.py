@@ -24,8 +24,6 @@ from portal.impact.indicators.common import (
     count_if,
     instant,
     per_period,
-    period_index,
-    span,
     sum_if,
 )
 from portal.impact.periods import Period
@@ -77,6 +75,13 @@ def open_hours(periods: Sequence[Period], scope: Scope) -> dict[int, list[float]
             for row in db.session.execute(statement)}
 
 
+def _periods_relation(periods: Sequence[Period]):
+    """(p, since, until) for each period, as a CTE of literal rows."""
+    rows = [select(literal(i).label("p"), instant(period.utc_start).label("since"),
+                   instant(period.utc_end).label("until")) for i, period in enumerate(periods)]
+    return (union_all(*rows) if len(rows) > 1 else rows[0]).cte("report_periods")
+
+
 def bookings_by_space(periods: Sequence[Period], scope: Scope, now) -> dict[int, dict]:
     """Space id → booked hours (clipped to each period) and counts of bookings by outcome.
 
@@ -85,37 +90,35 @@ def bookings_by_space(periods: Sequence[Period], scope: Scope, now) -> dict[int,
     reads only the bookings started just before each period (index on starts_at)."""
     b = Booking.__table__
     n = len(periods)
-    first, last = span(periods)
-    p = period_index(b.c.starts_at, periods)
-    own_end = case(*[(p == i, instant(period.utc_end)) for i, period in enumerate(periods)])
+    # The periods as a tiny relation joined on starts_at: the group keys are then plain columns whose
+    # statistics the planner knows (a few dozen groups → one hash aggregate in memory), where a CASE
+    # expression over starts_at made it expect one group per row and sort every booking on disk.
+    bounds = _periods_relation(periods)
     zero = literal(0)
     profile = PaymentProfile.__table__
-    # The booker category staff gave the person (payments), or "walk_in" for a booking without an account.
-    category = func.coalesce(cast(profile.c.category, String),
-                             case((b.c.user_id.is_(None), literal_column("'walk_in'")),
-                                  else_=literal_column("'individual'")))
+    walk_in = b.c.user_id.is_(None)
     main = (
-        select(Resource.space_id.label("space"), p.label("p"), cast(b.c.status, String).label("state"),
-               category.label("booker"),
-               func.count().label("n"), func.coalesce(func.sum(hours_between(b.c.starts_at, least(b.c.ends_at, own_end))),
-                                                      0).label("hours"),
+        select(Resource.space_id.label("space"), bounds.c.p, cast(b.c.status, String).label("state"),
+               cast(profile.c.category, String).label("category"), walk_in.label("walk_in"),
+               func.count().label("n"),
+               func.coalesce(func.sum(hours_between(b.c.starts_at, least(b.c.ends_at, bounds.c.until))), 0).label("hours"),
                count_if(b.c.checked_in_at.is_not(None)).label("checkins"),
                count_if(and_(b.c.checked_in_at.is_(None), b.c.ends_at <= instant(now))).label("unchecked"),
                count_if(and_(b.c.checked_in_at.is_(None), b.c.ends_at > instant(now))).label("future"),
-               count_if(b.c.user_id.is_(None)).label("walkins"),
                func.coalesce(func.sum(case((hours_between(b.c.starts_at, b.c.ends_at) > FULL_DAY_HOURS, 1.0),
                                            else_=0.5)), 0).label("desk_days"))
-        .select_from(b.join(Resource, Resource.id == b.c.resource_id)
+        .select_from(b.join(bounds, and_(b.c.starts_at >= bounds.c.since, b.c.starts_at < bounds.c.until))
+                     .join(Resource, Resource.id == b.c.resource_id)
                      .outerjoin(profile, profile.c.user_id == b.c.user_id))
-        .where(b.c.starts_at >= instant(first), b.c.starts_at < instant(last), scope.bookings(b, Resource.space_id))
-        .group_by(literal_column("space"), literal_column("p"), literal_column("state"), literal_column("booker")))
+        .where(scope.bookings(b, Resource.space_id))
+        .group_by(Resource.space_id, bounds.c.p, b.c.status, profile.c.category, walk_in))
     parts = [main]
     for i, period in enumerate(periods):
         start, end = instant(period.utc_start), instant(period.utc_end)
         parts.append(
             select(Resource.space_id.label("space"), literal(i).label("p"), literal_column("'spill'").label("state"),
-                   literal_column("''"), zero, func.coalesce(func.sum(hours_between(start, least(b.c.ends_at, end))), 0), zero, zero, zero,
-                   zero, zero)
+                   literal_column("''"), literal(False), zero,
+                   func.coalesce(func.sum(hours_between(start, least(b.c.ends_at, end))), 0), zero, zero, zero, zero)
             .select_from(b.join(Resource, Resource.id == b.c.resource_id))
             .where(b.c.status == BOOKED, b.c.starts_at >= instant(period.utc_start - MAX_BOOKING_LENGTH),
                    b.c.starts_at < start, b.c.ends_at > start, scope.bookings(b, Resource.space_id))
@@ -128,18 +131,22 @@ def bookings_by_space(periods: Sequence[Period], scope: Scope, now) -> dict[int,
             continue
         figures = out.setdefault(row.space, {**{key: [0] * n for key in keys}, "categories": {}})
         i = int(row.p)
-        if row.state == BOOKED:
-            figures["categories"].setdefault(row.booker, [0] * n)[i] += row.n
+        state = getattr(row.state, "value", row.state)
+        if state == BOOKED:
+            booker = getattr(row.category, "value", row.category) or ("walk_in" if row.walk_in else "individual")
+            figures["categories"].setdefault(booker, [0] * n)[i] += row.n
+            if row.walk_in:
+                figures["walkins"][i] += row.n
             figures["hours"][i] += float(row.hours)
             figures["bookings"][i] += row.n
-            for key in ("checkins", "unchecked", "future", "walkins"):
+            for key in ("checkins", "unchecked", "future"):
                 figures[key][i] += getattr(row, key)
             figures["desk_days"][i] += float(row.desk_days)
-        elif row.state == "spill":
+        elif state == "spill":
             figures["hours"][i] += float(row.hours)
-        elif row.state == "cancelled":
+        elif state == "cancelled":
             figures["cancelled"][i] += row.n
-        elif row.state == NO_SHOW:
+        elif state == NO_SHOW:
             figures["noshows"][i] += row.n
     return out
 
