@@ -206,6 +206,7 @@ def register_api(app: Flask) -> None:
     from portal.spaces.api import bp as spaces_api_bp
     from portal.directory.api import bp as directory_api_bp
     from portal.volunteers.api import bp as volunteers_api_bp
+    from portal.payments.api import bp as payments_api_bp
 
     app.config.update(
         API_TITLE="Portail des Chrysalides",
@@ -221,7 +222,8 @@ def register_api(app: Flask) -> None:
                     "description": "Jeton d'une organisation partenaire (chp_…), créé par un admin"},
     }}, "security": [{"bearer": []}, {"session": []}]})
     login_manager.request_loader(user_from_request)
-    for blueprint in (spaces_api_bp, events_api_bp, accompaniment_api_bp, directory_api_bp, volunteers_api_bp):
+    for blueprint in (spaces_api_bp, events_api_bp, accompaniment_api_bp, directory_api_bp, volunteers_api_bp,
+                      payments_api_bp):
         csrf.exempt(blueprint)
         # Registered on this app, not on the shared blueprint: Flask refuses
         # set-up calls on a blueprint once registered, so a second app failed.

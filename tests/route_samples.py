@@ -287,6 +287,20 @@ class Samples:
 
         return self._once("organisation", make)
 
+    def join_request(self):
+        """The sample user asked to join the sample organisation."""
+
+        def make():
+            from portal.db import utcnow
+            from portal.directory import memberships
+            from portal.extensions import db
+
+            join = memberships.ask_to_join(self.user(), self.organisation(), "Bonjour", now=utcnow())
+            db.session.commit()
+            return join
+
+        return self._once("join_request", make)
+
     def tag(self):
         def make():
             from portal.db import utcnow
@@ -370,6 +384,7 @@ PARAMETERS: dict[str, Callable[[Samples], object]] = {
     "profile_id": lambda samples: samples.organisation().profile.id,
     "tag_id": lambda samples: samples.tag().id,
     "intro_id": lambda samples: samples.introduction().id,
+    "join_id": lambda samples: samples.join_request().id,
     "call_id": lambda samples: samples.volunteer_call().id,
     "answer_id": lambda samples: samples.volunteer_answer().id,
     "step": lambda samples: 1,

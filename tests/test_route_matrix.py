@@ -49,6 +49,7 @@ MODERATION = Redirect("organiser.moderation")
 EVENT_REGISTRATIONS = Redirect("organiser.registrations")
 DOOR_LIST = Redirect("organiser.door_list")
 EDIT_ORGANISATION = Redirect("directory.edit_organisation")
+SHOW_ORGANISATION = Redirect("directory.show_organisation")
 VOLUNTEERING = Redirect("volunteers.index")
 SHOW_CALL = Redirect("volunteers.show_call")
 PP_START = Redirect("accompaniment.start")
@@ -101,6 +102,7 @@ EXPECTED = {
     ("GET", "/reservations/<int:booking_id>"):          (LOGIN, 404, 404, 200, 200),
     ("POST", "/reservations/<int:booking_id>/annuler"): (LOGIN, 404, 404, SHOW_BOOKING, SHOW_BOOKING),
     ("POST", "/reservations/<int:booking_id>/arrivee"): (LOGIN, 404, 404, SHOW_BOOKING, SHOW_BOOKING),
+    ("POST", "/reservations/<int:booking_id>/liberer"): (LOGIN, 404, 404, SHOW_BOOKING, SHOW_BOOKING),
     ("POST", "/reservations/<int:booking_id>/annuler-la-suite"): (LOGIN, 404, 404, 404, 404),  # not in a series
     ("GET", "/reservations/<int:booking_id>/calendrier.ics"):    (LOGIN, 404, 404, 200, 200),
     ("GET", "/reservations/recurrente"):                (LOGIN, 200, 200, 200, 200),
@@ -128,6 +130,12 @@ EXPECTED = {
     ("POST", "/api/v1/bookings"):                       (401, 422, 422, 422, 422),
     ("GET", "/api/v1/bookings/<int:booking_id>"):       (401, 404, 404, 200, 200),
     ("DELETE", "/api/v1/bookings/<int:booking_id>"):    (401, 404, 404, 200, 200),
+    # Payments through the API are the caller's own only (staff use the reception pages).
+    ("GET", "/api/v1/prices/quote"):                    (401, 422, 422, 422, 422),
+    ("GET", "/api/v1/payments"):                        (401, 200, 200, 200, 200),
+    ("GET", "/api/v1/payments/<int:payment_id>"):       (401, 404, 404, 404, 404),
+    ("POST", "/api/v1/payments/<int:payment_id>/checkout"): (401, 404, 404, 404, 404),
+    ("GET", "/api/v1/credits"):                         (401, 200, 200, 200, 200),
     # admin
     ("GET", "/admin/utilisateurs"):                     (LOGIN, 403, 403, 403, 200),
     ("GET", "/admin/utilisateurs/<int:user_id>"):       (LOGIN, 403, 403, 403, 200),
@@ -288,6 +296,11 @@ EXPECTED = {
     ("POST", "/admin/accompagnement/partenaires"):      (LOGIN, 403, 403, 403, 422),
     ("POST", "/admin/accompagnement/partenaires/<int:partner_id>/jeton"): (LOGIN, 403, 403, 403, 200),
     ("POST", "/admin/accompagnement/partenaires/<int:partner_id>/jeton/revoquer"): (LOGIN, 403, 403, 403, PP_SETTINGS),
+    ("GET", "/admin/accompagnement/partenaires/<int:partner_id>"): (LOGIN, 403, 403, 403, 200),
+    ("POST", "/admin/accompagnement/partenaires/<int:partner_id>"): (LOGIN, 403, 403, 403, 422),
+    ("POST", "/admin/accompagnement/partenaires/<int:partner_id>/desactiver"): (LOGIN, 403, 403, 403, PP_SETTINGS),
+    ("POST", "/admin/accompagnement/partenaires/<int:partner_id>/reactiver"): (LOGIN, 403, 403, 403, PP_SETTINGS),
+    ("GET", "/admin/accompagnement/journal"):           (LOGIN, 403, 403, 403, 200),
     # project requests JSON API: a partner token or the team
     ("POST", "/api/v1/project-requests"):               (401, 403, 403, 422, 422),
     ("GET", "/api/v1/project-requests"):                (401, 403, 403, 200, 200),
@@ -310,6 +323,12 @@ EXPECTED = {
     ("POST", "/annuaire/organisations/<slug>/membres/<int:user_id>/retirer"): (
         LOGIN, 403, 403, EDIT_ORGANISATION, EDIT_ORGANISATION),
     ("POST", "/annuaire/organisations/<slug>/verification"): (LOGIN, 403, 403, 400, 400),
+    ("POST", "/annuaire/organisations/<slug>/rejoindre"): (LOGIN, SHOW_ORGANISATION, SHOW_ORGANISATION,
+                                                          SHOW_ORGANISATION, SHOW_ORGANISATION),
+    ("POST", "/annuaire/organisations/<slug>/quitter"): (LOGIN, SHOW_ORGANISATION, SHOW_ORGANISATION,
+                                                        SHOW_ORGANISATION, SHOW_ORGANISATION),
+    ("POST", "/annuaire/organisations/<slug>/demandes/<int:join_id>/decision"): (LOGIN, 403, 403, 400, 400),
+    ("POST", "/annuaire/organisations/<slug>/membres/<int:user_id>/responsable"): (LOGIN, 403, 403, 400, 400),
     ("GET", "/annuaire/equipe/organisations"):          (LOGIN, 403, 403, 200, 200),
     ("GET", "/annuaire/fiches/<int:profile_id>/contacter"): (LOGIN, 200, 200, 200, 200),
     ("POST", "/annuaire/fiches/<int:profile_id>/contacter"): (LOGIN, 422, 422, 422, 422),
@@ -338,6 +357,9 @@ EXPECTED = {
     ("POST", "/benevolat/appels/<int:call_id>/retirer"): (LOGIN, SHOW_CALL, SHOW_CALL, SHOW_CALL, SHOW_CALL),
     ("POST", "/benevolat/reponses/<int:answer_id>/decision"): (LOGIN, 403, 403, 400, 400),
     ("POST", "/benevolat/appels/<int:call_id>/clore"):  (LOGIN, 403, 403, SHOW_CALL, SHOW_CALL),
+    ("GET", "/benevolat/appels/<int:call_id>/modifier"): (LOGIN, 403, 403, 200, 200),
+    ("POST", "/benevolat/appels/<int:call_id>/modifier"): (LOGIN, 403, 403, 422, 422),
+    ("POST", "/benevolat/appels/<int:call_id>/annuler"): (LOGIN, 403, 403, SHOW_CALL, SHOW_CALL),
     # my data: everyone exports and may delete their own account (an empty form deletes nothing)
     ("GET", "/mes-donnees"):                            (LOGIN, 200, 200, 200, 200),
     ("POST", "/mes-donnees/export"):                    (LOGIN, 200, 200, 200, 200),
