@@ -100,10 +100,15 @@ def count_queries(app, requests: dict[str, tuple]) -> dict[str, tuple[int, int]]
         counter.count = 0
         client.open(pick(path, 0), method=method, headers=headers, json=pick(body, 0))
         cold = counter.count
-        counter.count = 0
-        response = client.open(pick(path, 1), method=method, headers=headers, json=pick(body, 1))
-        assert response.status_code < 500, (name, response.status_code, response.data[:300])
-        counts[name] = (counter.count, cold)
+        # Two warm calls, keeping the smaller count: caches keyed on the minute may expire between
+        # two calls, which is a refresh, not a query per row.
+        warm = []
+        for n in (1, 2):
+            counter.count = 0
+            response = client.open(pick(path, n), method=method, headers=headers, json=pick(body, n))
+            assert response.status_code < 500, (name, response.status_code, response.data[:300])
+            warm.append(counter.count)
+        counts[name] = (min(warm), cold)
     return counts
 
 
