@@ -26,6 +26,12 @@ EXEMPT: dict[tuple[str, str], str] = {
     ("POST", "/paiements/webhook/stripe"): "Stripe's servers call it; the body's signature is checked instead",
 }
 
+# Exempt for visitors without an account only; a signed-in request still needs its token.
+EXEMPT_WHEN_ANONYMOUS: dict[tuple[str, str], str] = {
+    ("POST", "/langue"): "it only sets the language of the visitor's own session, so pages for visitors need "
+                         "no token and open no session; signed in, it changes the profile and the token is checked",
+}
+
 PASSWORD = "correct horse battery staple"  # make_user's default
 CSRF_REFUSAL = "Le formulaire a expiré"  # start of the CSRF error page's text (French, escaped apostrophe after)
 API_PREFIX = "/api/"
@@ -102,8 +108,9 @@ def test_every_state_changing_route_refuses_a_request_without_a_valid_token(csrf
     from portal.spaces.models import Booking, BookingStatus
 
     samples = Samples(make_user)
+    exempt = EXEMPT | (EXEMPT_WHEN_ANONYMOUS if who == "anonymous" else {})
     targets = [(method, rule, sample_url(rule, samples)) for method, rule in state_changing_routes(csrf_app)
-               if (method, rule.rule) not in EXEMPT]
+               if (method, rule.rule) not in exempt]
     subject_id, subject_email, booking_id = samples.user().id, samples.user().email, samples.booking().id
     admin_id = make_user(roles=("member", "admin")).id if who == "admin" else None
     db.session.rollback()  # this thread must not hold an SQLite snapshot while the app's requests run
@@ -246,3 +253,22 @@ def test_api_writes_need_the_csrf_header_with_the_session_but_not_with_a_bearer_
                                          headers={"Authorization": f"Bearer {secret}"})
     assert bearer.status_code == 201
     assert booked() == 2
+
+
+def test_a_visitor_changes_language_without_a_token_but_a_member_needs_one(csrf_app, db, make_user):
+    from portal.accounts.models import User
+
+    visitor = csrf_app.test_client()
+    response = visitor.post("/langue", data={"lang": "en", "next": "/"})
+    assert response.status_code == 302
+    assert "Book" in visitor.get("/").get_data(as_text=True)
+
+    member_id = make_user().id
+    db.session.rollback()
+    client = csrf_app.test_client()
+    login(client, reload(db, User, member_id))
+    assert is_csrf_refusal(client.post("/langue", data={"lang": "en", "next": "/"}))
+    assert reload(db, User, member_id).preferred_language == "fr"
+    token = scrape_token(client.get("/compte"))
+    assert client.post("/langue", data={"lang": "en", "next": "/", "csrf_token": token}).status_code == 302
+    assert reload(db, User, member_id).preferred_language == "en"

@@ -28,7 +28,13 @@ def healthz():
 
 
 @bp.post("/langue")
+@csrf.exempt
 def set_language():
+    # For a visitor without an account the choice only lands in their own session: no token is
+    # needed, so pages for visitors stay the same for everyone and open no session. For someone
+    # signed in it changes their profile, which a forged request must not do.
+    if current_user.is_authenticated and current_app.config.get("WTF_CSRF_ENABLED", True):
+        csrf.protect()
     language = request.form.get("lang", "")
     if language in current_app.config["LANGUAGES"]:
         session["lang"] = language
