@@ -88,17 +88,18 @@ def test_a_deactivated_account_loses_its_token_at_once(app, db, client, make_use
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
-def test_visitors_share_the_agenda_page_but_not_their_csrf_token(app, db, database_url):
+def test_visitors_share_cached_pages_and_no_session_is_opened_for_them(app, db, database_url):
     csrf_app = make_app(database_url, WTF_CSRF_ENABLED=True)
-    first, second = csrf_app.test_client(), csrf_app.test_client()
-    page_one, page_two = first.get("/evenements"), second.get("/evenements")
-    token_one, token_two = TOKEN.findall(page_one.text), TOKEN.findall(page_two.text)
-    assert token_one and token_two and token_one[0] != token_two[0]
-    assert TOKEN.sub("", page_one.text) == TOKEN.sub("", page_two.text)
-    # Each token is the visitor's own: the language form posts with it.
-    response = first.post("/langue", data={"lang": "en", "next": "/evenements", "csrf_token": token_one[0]})
-    assert response.status_code == 302
-    assert second.post("/langue", data={"lang": "en", "csrf_token": token_one[0]}).status_code == 400
+    for path in ("/evenements", "/reservations", "/annuaire"):
+        first, second = csrf_app.test_client().get(path), csrf_app.test_client().get(path)
+        assert first.status_code == second.status_code == 200, path
+        assert first.data == second.data, path
+        assert not TOKEN.findall(first.text), path
+        assert "Set-Cookie" not in first.headers and "Set-Cookie" not in second.headers, path
+    # The language form works for them without a token (it only sets their own session's language).
+    visitor = csrf_app.test_client()
+    assert visitor.post("/langue", data={"lang": "en", "next": "/evenements"}).status_code == 302
+    assert 'lang="en"' in visitor.get("/evenements").text
 
 
 def test_the_availability_page_shows_a_renamed_space_at_once(app, db, client, make_space):
