@@ -1,12 +1,16 @@
 """Helpers shared by every capability's forms."""
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from flask import flash
 from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectMultipleField
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.errors import DomainError
+from portal.extensions import db
 
 
 def show_domain_error(form: FlaskForm, err: DomainError) -> None:
@@ -34,3 +38,16 @@ class MultiCheckboxField(SelectMultipleField):
 
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
+
+
+def attempt(action: Callable[[], Any], success: Callable[[Any], str] | str) -> bool:
+    """One service call behind a button: committed and confirmed, or rolled back with the refusal shown."""
+    try:
+        result = action()
+    except DomainError as err:
+        db.session.rollback()
+        flash(str(err.message), "error")
+        return False
+    db.session.commit()
+    flash(success(result) if callable(success) else success, "success")
+    return True

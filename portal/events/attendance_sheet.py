@@ -79,16 +79,22 @@ def describe(event, *, place: str) -> SheetEvent:
     return SheetEvent(title=event.title, when=when, place=place, organiser=organiser)
 
 
-def attendance_sheet(event: SheetEvent, names: Sequence[str], *, font_dirs: Sequence[Path] = FONT_DIRS) -> bytes:
-    """One numbered row per name with an empty box to sign; headings repeat on every page."""
+def new_document(title: str, font_dirs: Sequence[Path] = FONT_DIRS) -> _Sheet:
+    """A French A4 document of the portal, its first page open (the attendance sheet, impact reports)."""
     pdf = _Sheet(_font_dir(font_dirs))
-    pdf.set_title(event.title)
+    pdf.set_title(title)
     pdf.set_lang("fr")
     pdf.set_creator(_("Les Chrysalides"))
     pdf.alias_nb_pages()
     pdf.set_auto_page_break(True, margin=20)
     pdf.set_margins(15, 15, 15)
     pdf.add_page()
+    return pdf
+
+
+def attendance_sheet(event: SheetEvent, names: Sequence[str], *, font_dirs: Sequence[Path] = FONT_DIRS) -> bytes:
+    """One numbered row per name with an empty box to sign; headings repeat on every page."""
+    pdf = new_document(event.title, font_dirs)
     text = pdf.text_of
 
     pdf.set_font(pdf.family, "B", 16)

@@ -22,22 +22,27 @@ def _assumption_form(form: AssumptionForm) -> AssumptionForm:
     return form
 
 
+def _saved(form: AssumptionForm, assumption) -> bool:
+    """Creates (assumption None) or changes an assumption; a refusal goes next to its field."""
+    try:
+        services.save_assumption(assumption, label=form.label.data, driver=form.driver.data,
+                                 unit_cost_cents=services.cents(form.unit_cost.data), source=form.source.data,
+                                 active=form.active.data)
+    except DomainError as err:
+        db.session.rollback()
+        show_domain_error(form, err)
+        return False
+    db.session.commit()
+    flash(_("Hypothèse enregistrée."), "success")
+    return True
+
+
 @bp.route("/hypotheses", methods=["GET", "POST"])
 @role_required(Role.ADMIN)
 def assumptions():
     form = _assumption_form(AssumptionForm())
-    if form.validate_on_submit():
-        try:
-            services.save_assumption(None, label=form.label.data, driver=form.driver.data,
-                                     unit_cost_cents=services.cents(form.unit_cost.data), source=form.source.data,
-                                     active=form.active.data)
-        except DomainError as err:
-            db.session.rollback()
-            show_domain_error(form, err)
-        else:
-            db.session.commit()
-            flash(_("Hypothèse enregistrée."), "success")
-            return redirect(url_for("impact.assumptions"), 303)
+    if form.validate_on_submit() and _saved(form, None):
+        return redirect(url_for("impact.assumptions"), 303)
     return render_template("impact/assumptions.html", form=form, assumptions=services.assumptions(),
                            driver_labels=DRIVER_LABELS, money=money), status_for(form)
 
@@ -53,18 +58,8 @@ def edit_assumption(assumption_id: int):
     else:
         form = AssumptionForm()
     _assumption_form(form)
-    if form.validate_on_submit():
-        try:
-            services.save_assumption(assumption, label=form.label.data, driver=form.driver.data,
-                                     unit_cost_cents=services.cents(form.unit_cost.data), source=form.source.data,
-                                     active=form.active.data)
-        except DomainError as err:
-            db.session.rollback()
-            show_domain_error(form, err)
-        else:
-            db.session.commit()
-            flash(_("Hypothèse enregistrée."), "success")
-            return redirect(url_for("impact.assumptions"), 303)
+    if form.validate_on_submit() and _saved(form, assumption):
+        return redirect(url_for("impact.assumptions"), 303)
     return render_template("impact/edit_assumption.html", form=form, assumption=assumption), status_for(form)
 
 

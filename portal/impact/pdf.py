@@ -12,7 +12,7 @@ from flask_babel import format_datetime
 from flask_babel import gettext as _
 from fpdf.fonts import FontFace
 
-from portal.events.attendance_sheet import FONT_DIRS, _font_dir, _Sheet
+from portal.events.attendance_sheet import FONT_DIRS, new_document
 from portal.impact.presenter import ReportView
 
 
@@ -24,14 +24,7 @@ class Heading:
 
 
 def report_pdf(heading: Heading, view: ReportView, *, generated_at, font_dirs: Sequence[Path] = FONT_DIRS) -> bytes:
-    pdf = _Sheet(_font_dir(font_dirs))
-    pdf.set_title(heading.title)
-    pdf.set_lang("fr")
-    pdf.set_creator(_("Les Chrysalides"))
-    pdf.alias_nb_pages()
-    pdf.set_auto_page_break(True, margin=20)
-    pdf.set_margins(15, 15, 15)
-    pdf.add_page()
+    pdf = new_document(heading.title, font_dirs)
     text = pdf.text_of
 
     def line(size, content, style="", height=6):

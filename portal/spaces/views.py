@@ -17,7 +17,7 @@ from portal import pagecache
 from portal.db import utcnow
 from portal.errors import DomainError
 from portal.extensions import db
-from portal.forms import show_domain_error
+from portal.forms import attempt, show_domain_error
 from portal.qr import qr_svg
 from portal.spaces import ical, notifications
 from portal.spaces.errors import BookingConflict
@@ -284,14 +284,7 @@ def cancel_booking(booking_id: int):
     form = CancelForm()
     booking = bookings.get_booking(booking_id, current_user)
     if form.validate_on_submit():
-        try:
-            bookings.cancel_booking(current_user, booking, now=utcnow())
-        except DomainError as err:
-            db.session.rollback()
-            flash(str(err.message), "error")
-        else:
-            db.session.commit()
-            flash(_("Réservation annulée."), "success")
+        attempt(lambda: bookings.cancel_booking(current_user, booking, now=utcnow()), _("Réservation annulée."))
     return redirect(url_for("spaces.show_booking", booking_id=booking_id), 303)
 
 
@@ -301,14 +294,8 @@ def check_in_self(booking_id: int):
     """The resident says "I'm here" from their phone (the desk's QR code leads here too)."""
     booking = bookings.get_booking(booking_id, current_user)
     if CancelForm().validate_on_submit():
-        try:
-            bookings.check_in(current_user, booking, now=utcnow())
-        except DomainError as err:
-            db.session.rollback()
-            flash(str(err.message), "error")
-        else:
-            db.session.commit()
-            flash(_("Arrivée enregistrée. Bonne journée aux Chrysalides !"), "success")
+        attempt(lambda: bookings.check_in(current_user, booking, now=utcnow()),
+                _("Arrivée enregistrée. Bonne journée aux Chrysalides !"))
     return redirect(url_for("spaces.show_booking", booking_id=booking_id), 303)
 
 
@@ -318,15 +305,9 @@ def leave_early(booking_id: int):
     """The holder leaves before the end: the rest of the slot becomes free for others."""
     booking = bookings.get_booking(booking_id, current_user)
     if CancelForm().validate_on_submit():
-        try:
-            ends_at = bookings.leave_early(current_user, booking, now=utcnow())
-        except DomainError as err:
-            db.session.rollback()
-            flash(str(err.message), "error")
-        else:
-            db.session.commit()
-            flash(_("Merci ! La place est libre pour d'autres à partir de %(time)s.",
-                    time=format_time(ends_at, "short")), "success")
+        attempt(lambda: bookings.leave_early(current_user, booking, now=utcnow()),
+                lambda ends_at: _("Merci ! La place est libre pour d'autres à partir de %(time)s.",
+                                  time=format_time(ends_at, "short")))
     return redirect(url_for("spaces.show_booking", booking_id=booking_id), 303)
 
 

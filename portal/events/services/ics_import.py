@@ -30,7 +30,7 @@ from portal.accounts.models import User
 from portal.errors import DomainError
 from portal.events.models import Event, EventStatus, Theme
 from portal.events.services import events as event_service
-from portal.events.services.events import EventData
+from portal.events.services.events import EventData, current_data
 from portal.extensions import db
 from portal.timeutil import PARIS, paris_to_utc
 
@@ -327,18 +327,6 @@ def _data(item: ImportedEvent, theme: Theme) -> EventData:
                      description=item.description, all_day=item.all_day, address=item.location)
 
 
-def data_of(event: Event) -> EventData:
-    """An event's current values, to change a few of them through update_event."""
-    return EventData(
-        title=event.title, theme=event.theme, starts_at=event.starts_at, ends_at=event.ends_at,
-        description=event.description_html, tags=list(event.tags or []), organisation_name=event.organisation_name,
-        all_day=event.all_day, space_id=event.space_id, address=event.address, audience=event.audience,
-        languages=list(event.languages or []), accessibility=event.accessibility, capacity=event.capacity,
-        registration_mode=event.registration_mode, registration_deadline=event.registration_deadline,
-        is_free=event.is_free, price_info=event.price_info,
-    )
-
-
 def _moved(event: Event, item: ImportedEvent) -> bool:
     return (event.starts_at, event.ends_at, event.all_day) != (item.starts_at, item.ends_at, item.all_day)
 
@@ -375,7 +363,7 @@ def plan_import(actor: User, items: list[ImportedEvent], *, now: datetime, theme
         elif event is not None and not _moved(event, item):
             plan.append(PlannedImport(item, Action.UNCHANGED, "", event))
         elif event is not None:
-            data = data_of(event)
+            data = current_data(event)
             data.starts_at, data.ends_at, data.all_day = item.starts_at, item.ends_at, item.all_day
             problem = _check(data)
             plan.append(PlannedImport(item, Action.SKIP, problem, event) if problem
@@ -409,7 +397,7 @@ def apply_import(actor: User, items: list[ImportedEvent], *, theme: Theme, now: 
                     db.session.flush()
                     result.created.append(event)
                 else:
-                    data = data_of(planned.event)
+                    data = current_data(planned.event)
                     data.starts_at, data.ends_at, data.all_day = item.starts_at, item.ends_at, item.all_day
                     result.updated.extend(event_service.update_event(actor, planned.event, data, now=now))
         except DomainError as err:
