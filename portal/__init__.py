@@ -17,6 +17,7 @@ def create_app(
     from portal.setup import (
         register_blueprints,
         register_commands,
+        register_conditional_answers,
         register_database,
         register_errors,
         register_extensions,
@@ -46,5 +47,6 @@ def create_app(
     register_errors(app)
     register_blueprints(app)
     register_commands(app)
-    register_proxy(app)
+    register_conditional_answers(app)
+    register_proxy(app)  # outermost: the layers inside see the client's address, scheme and host
     return app

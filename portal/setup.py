@@ -265,6 +265,13 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(payments_cli)
 
 
+def register_conditional_answers(app: Flask) -> None:
+    from portal.conditional import NotModifiedAnswers
+
+    app.wsgi_app = NotModifiedAnswers(app.wsgi_app, app.extensions["portal_versions"])
+    app.extensions["portal_not_modified"] = app.wsgi_app
+
+
 def register_proxy(app: Flask) -> None:
     count = app.config.get("PROXY_COUNT", 0)
     if count:

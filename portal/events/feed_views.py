@@ -17,6 +17,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from portal import versions
+from portal.conditional import share_not_modified
 from portal.db import utcnow
 from portal.events import ical
 from portal.events.models import Theme
@@ -33,14 +34,16 @@ FEED_TABLES = ("events", "spaces", "event_series")
 
 def _feed(name, cache_key: tuple, **scope) -> Response:
     now = utcnow()
+    stamp, minute = versions.stamp(*FEED_TABLES), int(now.timestamp()) // 60
     # The database stamp (count, last change, day) is read once per data version and minute in
     # each process: ETag and Last-Modified stay the same whichever worker answers.
-    version = feed_stamps.get(cache_key, (versions.stamp(*FEED_TABLES), int(now.timestamp()) // 60),
+    version = feed_stamps.get(cache_key, (stamp, minute),
                               lambda: agenda.feed_version(audience_public=True, now=now, **scope))
     language = str(get_locale())
     etag = hashlib.sha256(repr((cache_key, language, version)).encode()).hexdigest()[:32]
     if request.if_none_match.contains(etag):
         response = Response(status=304)
+        share_not_modified(FEED_TABLES, stamp, minute, etag)
     else:
         body = feed_bodies.get((cache_key, language), version, lambda: ical.events_calendar(
             agenda.feed_events(audience_public=True, now=now, **scope), name=str(name)))
