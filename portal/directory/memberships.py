@@ -148,3 +148,51 @@ def transfer(actor: User, organisation: Organisation, to: User) -> None:
     """The actor hands the management to another member and stays a plain member."""
     set_manager(actor, organisation, to, True)
     set_manager(actor, organisation, actor, False)
+
+
+def hand_over(user: User, *, now: datetime) -> dict[str, int]:
+    """Before the person's account is deleted: the organisations they manage pass on.
+
+    Where another active manager remains, the person simply stops managing. Otherwise the
+    longest-standing active member becomes manager and is told; an organisation with nobody else
+    is left to the team (staff edit every organisation), who are told.
+    """
+    managed = db.session.scalars(select(Organisation).join(OrganisationMembership).where(
+        OrganisationMembership.user_id == user.id, OrganisationMembership.is_manager.is_(True))
+        .order_by(Organisation.id)).all()
+    summary = {"responsabilités transmises": 0, "organisations confiées à l'équipe": 0}
+    for organisation in managed:
+        _lock(organisation.id)
+        others = (select(OrganisationMembership).join(User, User.id == OrganisationMembership.user_id).where(
+            OrganisationMembership.organisation_id == organisation.id, OrganisationMembership.user_id != user.id,
+            User.active.is_(True)))
+        if db.session.scalar(others.where(OrganisationMembership.is_manager.is_(True)).limit(1)) is None:
+            successor = db.session.scalar(others.order_by(OrganisationMembership.created_at,
+                                                          OrganisationMembership.id).limit(1))
+            if successor is not None:
+                successor.is_manager = True
+                summary["responsabilités transmises"] += 1
+                _notice(successor.user, organisation, now, _l("Vous êtes responsable de %(name)s", name=organisation.name),
+                        Translated(_l("La personne qui gérait « %(organisation)s » a supprimé son compte : vous en "
+                                      "êtes désormais responsable, en tant que membre le plus ancien. Vous pouvez "
+                                      "confier la gestion à un autre membre depuis la page de l'organisation."),
+                                   organisation=organisation.name), "directory.show_organisation")
+            else:
+                summary["organisations confiées à l'équipe"] += 1
+                _tell_the_team(organisation, now)
+        db.session.execute(update(OrganisationMembership).where(
+            OrganisationMembership.organisation_id == organisation.id, OrganisationMembership.user_id == user.id)
+            .values(is_manager=False).execution_options(synchronize_session=False))
+    db.session.flush()
+    return {name: count for name, count in summary.items() if count}
+
+
+def _tell_the_team(organisation: Organisation, now: datetime) -> None:
+    from portal.directory.contact import staff_members
+
+    for staff in staff_members():
+        _notice(staff, organisation, now, _l("%(name)s n'a plus de responsable", name=organisation.name),
+                Translated(_l("La seule personne qui gérait « %(organisation)s » a supprimé son compte et "
+                              "l'organisation n'a pas d'autre membre. L'équipe peut modifier sa fiche, la masquer "
+                              "ou y ajouter un nouveau responsable."), organisation=organisation.name),
+                "directory.show_organisation")

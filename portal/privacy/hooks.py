@@ -20,14 +20,16 @@ def _photo_files(user) -> dict[str, bytes]:
 
 
 def _erase_directory(user, now: datetime) -> dict[str, int]:
+    from portal.directory.memberships import hand_over
     from portal.directory.models import Profile
     from portal.directory.services import remove_photo
 
+    summary = hand_over(user, now=now)
     profile = db.session.scalar(select(Profile).where(Profile.user_id == user.id))
     if profile is not None and profile.photo:
         remove_photo(profile)
-        return {"photo": 1}
-    return {}
+        summary["photo"] = 1
+    return summary
 
 
 def _cancel_bookings(user, now: datetime) -> dict[str, int]:

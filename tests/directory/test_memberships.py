@@ -158,3 +158,91 @@ def test_two_managers_leaving_at_once_leave_one(app, db, make_user, make_organis
     assert _managers(db, organisation_id) == 1
     assert services.is_manager(db.session.get(User, second_id), organisation_id)
     assert not services.is_manager(db.session.get(User, first_id), organisation_id)
+
+
+# --- the manager deletes their account ------------------------------------------------------------
+
+
+def _outbox_to(db, address):
+    from portal.mail.models import OutboxMessage
+
+    return list(db.session.scalars(select(OutboxMessage.subject).where(OutboxMessage.recipient == address)))
+
+
+def _delete(db, user):
+    from portal.db import utcnow
+    from portal.privacy.services import delete_account
+
+    summary = delete_account(user, now=utcnow())
+    db.session.commit()
+    return summary
+
+
+def _members_joining(db, organisation, manager, *people):
+    from datetime import timedelta
+
+    from portal.db import utcnow
+    from portal.directory import services
+
+    for rank, person in enumerate(people, start=1):
+        services.join_organisation(manager, organisation, person, role="", manager=False,
+                                   now=utcnow() + timedelta(minutes=rank))
+    db.session.commit()
+
+
+def test_the_longest_standing_active_member_takes_over_from_a_deleted_manager(db, make_user, make_organisation):
+    from portal.accounts.models import User
+    from portal.directory import services
+
+    manager = make_user(name="Maud Responsable")
+    organisation = make_organisation("Atelier Vélo", manager=manager)
+    gone, eldest, newest = make_user(), make_user(email="eldest@example.org"), make_user(email="newest@example.org")
+    _members_joining(db, organisation, manager, gone, eldest, newest)
+    gone.active = False  # an account that can no longer sign in cannot manage
+    db.session.commit()
+    organisation_id = organisation.id
+
+    summary = _delete(db, manager)
+
+    assert summary["responsabilités transmises"] == 1
+    assert _managers(db, organisation_id) == 1
+    assert services.is_manager(db.session.get(User, eldest.id), organisation_id)
+    assert not services.is_manager(db.session.get(User, manager.id), organisation_id)
+    assert _outbox_to(db, "eldest@example.org") == ["Vous êtes responsable de Atelier Vélo"]
+    assert _outbox_to(db, "newest@example.org") == []
+
+
+def test_another_manager_remains_after_a_deletion_and_nobody_is_promoted(db, make_user, make_organisation):
+    from portal.db import utcnow
+    from portal.directory import services
+
+    manager, other_manager, member = make_user(), make_user(), make_user(email="member@example.org")
+    organisation = make_organisation("Repair Café", manager=manager)
+    services.join_organisation(manager, organisation, other_manager, role="", manager=True, now=utcnow())
+    _members_joining(db, organisation, manager, member)
+    organisation_id = organisation.id
+
+    summary = _delete(db, manager)
+
+    assert "responsabilités transmises" not in summary
+    assert _managers(db, organisation_id) == 1
+    assert services.is_manager(other_manager, organisation_id)
+    assert _outbox_to(db, "member@example.org") == []
+
+
+def test_an_organisation_left_with_nobody_is_handed_to_the_team(db, make_user, make_organisation):
+    from portal.accounts.models import User
+    from portal.directory import services
+    from portal.directory.models import Organisation
+
+    staff = make_user(roles=("staff",), email="equipe@example.org")
+    manager = make_user()
+    organisation = make_organisation("Collectif Seul", manager=manager)
+    organisation_id = organisation.id
+
+    summary = _delete(db, manager)
+
+    assert summary["organisations confiées à l'équipe"] == 1
+    assert _managers(db, organisation_id) == 0
+    assert _outbox_to(db, "equipe@example.org") == ["Collectif Seul n'a plus de responsable"]
+    assert services.may_edit_organisation(db.session.get(User, staff.id), db.session.get(Organisation, organisation_id))
