@@ -194,6 +194,9 @@ EXPECTED = {
     ("POST", "/evenements/inscription/<token>/place"):     (404, 404, 404, 404, 404),
     ("GET", "/evenements/inscription/<token>"):            (404, 404, 404, 404, 404),
     ("POST", "/evenements/inscription/<token>/annuler"):   (404, 404, 404, 404, 404),
+    ("POST", "/evenements/inscription/<token>/payer"):     (404, 404, 404, 404, 404),
+    ("GET", "/evenements/inscription/<token>/paiement/merci"): (404, 404, 404, 404, 404),
+    ("GET", "/evenements/inscription/<token>/recu/<int:document_id>.pdf"): (404, 404, 404, 404, 404),
     ("GET", "/mes-inscriptions"):                       (LOGIN, 200, 200, 200, 200),
     ("GET", "/medias/<path:name>"):                     (404, 404, 404, 404, 404),  # no such image
     # calendar feeds

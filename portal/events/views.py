@@ -260,9 +260,15 @@ def confirm_offer(token: str):
 
 @bp.get("/evenements/inscription/<token>")
 def manage_registration(token: str):
+    from portal.payments.hooks import open_online_payment_id
+    from portal.payments.views import allowing_stripe_redirects
+
     registration = registrations.by_token(token)
-    return render_template("events/manage_registration.html", registration=registration, event=registration.event,
-                           form=ButtonForm())
+    to_pay = open_online_payment_id(registration)
+    html = render_template("events/manage_registration.html", registration=registration, event=registration.event,
+                           form=ButtonForm(), to_pay=to_pay)
+    # The "pay" button leaves for the hosted payment page: the policy must let that form go there.
+    return allowing_stripe_redirects(html) if to_pay else html
 
 
 @bp.post("/evenements/inscription/<token>/annuler")

@@ -80,7 +80,7 @@ def _payment_helpers():
     def ticket_quote(event):
         from portal.payments.services.events_link import quote_ticket
 
-        return quote_ticket(current_user, event) if current_user.is_authenticated else None
+        return quote_ticket(current_user if current_user.is_authenticated else None, event)
 
     def registration_payment(registration):
         from portal.payments.services.events_link import payment_for_registration
@@ -91,6 +91,7 @@ def _payment_helpers():
         "booking_quote": booking_quote,
         "ticket_quote": ticket_quote,
         "registration_payment": registration_payment,
+        "ticket_receipt": lambda payment: documents.receipt_of(payment.id),
         "booking_payment": lambda booking: lifecycle.payment_for_booking(booking.id),
         "payment_status_label": lambda status: PAYMENT_STATUS_LABELS[getattr(status, "value", status)],
         "membership_status_label": lambda status: MEMBERSHIP_STATUS_LABELS[getattr(status, "value", status)],
@@ -327,3 +328,66 @@ def ticket_prices(event_id: int):
 
     return render_template("payments/ticket_prices.html", form=form, event=event,
                            ceiling=current_app.config["PAYMENTS_TICKET_MAX_CENTS"]), status_for(form)
+
+
+# --- a visitor without an account pays their event ticket, through their registration's secret link ---
+
+
+def _guest_ticket(token: str):
+    from portal.events.services.registrations import by_token
+    from portal.payments.services.events_link import payment_for_registration
+
+    registration = by_token(token)
+    payment = payment_for_registration(registration.id)
+    if payment is None:
+        abort(404)
+    return registration, payment
+
+
+@bp.post("/evenements/inscription/<token>/payer")
+def pay_ticket(token: str):
+    _registration, payment = _guest_ticket(token)
+    back = url_for("events.manage_registration", token=token)
+    if not ButtonForm().validate_on_submit():
+        return redirect(back, 303)
+    try:
+        url = checkout.start(
+            payment, now=utcnow(),
+            success_url=absolute_url("payments.ticket_paid", token=token) + "?session_id={CHECKOUT_SESSION_ID}",
+            cancel_url=absolute_url("events.manage_registration", token=token))
+    except DomainError as err:
+        db.session.rollback()
+        flash(str(err.message), "error")
+        return redirect(back, 303)
+    db.session.commit()
+    return redirect(url, 303)
+
+
+@bp.get("/evenements/inscription/<token>/paiement/merci")
+def ticket_paid(token: str):
+    """Stripe's return address for a ticket: fulfilled here or by the webhook, whichever comes first."""
+    sqlite_write_intent.set(True)  # this GET may write: take SQLite's write lock from the start
+    db.session.rollback()
+    _registration, payment = _guest_ticket(token)
+    if checkout.come_back(payment, request.args.get("session_id"), now=utcnow()):
+        db.session.commit()
+    else:
+        db.session.rollback()
+    _registration, payment = _guest_ticket(token)
+    if payment.status == PaymentStatus.PAID:
+        flash(_("Paiement reçu, merci ! Votre place est confirmée."), "success")
+    else:
+        flash(_("Votre paiement est en cours de confirmation : rechargez cette page dans un instant."), "info")
+    return redirect(url_for("events.manage_registration", token=token), 303)
+
+
+@bp.get("/evenements/inscription/<token>/recu/<int:document_id>.pdf")
+def ticket_document(token: str, document_id: int):
+    _registration, payment = _guest_ticket(token)
+    doc = db.session.get(Document, document_id)
+    if doc is None or doc.payment_id != payment.id:
+        abort(404)
+    response = Response(document_pdf(doc), mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'attachment; filename="{doc.number}.pdf"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

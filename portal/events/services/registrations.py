@@ -171,6 +171,7 @@ def confirm_guest(token: str, *, now: datetime) -> Registration:
         return registration
     check_open(registration.event, now)
     _take_seat_or_wait(registration, _seat_status(registration.event), now)
+    payment_hooks.registration_created(registration, now=now)
     notifications.registration_changed(registration, now=now)
     return registration
 
@@ -190,6 +191,7 @@ def confirm_offer(token: str, *, now: datetime) -> Registration:
     registration.offer_expires_at = None
     registration.updated_at = now
     db.session.flush()
+    payment_hooks.registration_created(registration, now=now)  # a paid event: the ticket is due now
     notifications.registration_changed(registration, now=now)
     return registration
 

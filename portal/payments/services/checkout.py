@@ -10,6 +10,7 @@ from portal.extensions import db
 from portal.payments import stripe_gateway
 from portal.payments.errors import PaymentRefused, PaymentServiceUnavailable, TransientFailure
 from portal.payments.models import Payment, PaymentMethod, PaymentStatus, Product, ProductKind
+from portal.payments.payer import payer_of
 from portal.payments.services import catalogue, lifecycle
 from portal.payments.services.pricing import quote_product
 
@@ -55,7 +56,8 @@ def start(payment: Payment, *, now: datetime, success_url: str, cancel_url: str)
         recurring = payment.product is not None and payment.product.kind == ProductKind.MEMBERSHIP
         session = stripe_gateway.create_checkout_session(
             payment_id=payment.id, label=payment.description, amount_cents=payment.amount_cents,
-            customer=_customer(payment.user, now) if payment.user is not None else None, email=None,
+            customer=_customer(payment.user, now) if payment.user is not None else None,
+            email=payer.email if payment.user is None and (payer := payer_of(payment)) else None,
             success_url=success_url, cancel_url=cancel_url, expires_at=expires_at, recurring=recurring,
             idempotency_key=f"checkout-{payment.id}-{int(expires_at.timestamp())}",
         )

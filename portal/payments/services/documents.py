@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from portal.extensions import db
 from portal.payments.models import Document, DocumentCounter, DocumentKind, Payment
+from portal.payments.payer import payer_of
 from portal.timeutil import paris_day_bounds, to_paris
 
 COUNTER = "documents"
@@ -53,12 +54,12 @@ def issue(payment: Payment, kind: DocumentKind, amount_cents: int, *, now: datet
           corrects: Document | None = None, label: str | None = None) -> Document:
     sequence = next_sequence()
     prefix = current_app.config["PAYMENTS_DOCUMENT_PREFIX"]
-    user = payment.user
+    payer = payer_of(payment)
     document = Document(
         sequence=sequence, number=f"{prefix}{sequence:06d}", kind=kind, payment_id=payment.id,
         corrects_id=corrects.id if corrects is not None else None, user_id=payment.user_id,
-        customer_name=(user.display_name if user is not None else payment.note or "—")[:200],
-        customer_email=user.email if user is not None else "",
+        customer_name=(payer.name if payer is not None else payment.note or "—")[:200],
+        customer_email=payer.email if payer is not None else "",
         label=(label or payment.description)[:300], amount_cents=amount_cents, vat_rate_bp=payment.vat_rate_bp,
         method=payment.method.value, issued_at=now, seller=seller_details(),
     )

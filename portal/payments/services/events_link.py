@@ -21,10 +21,11 @@ def ticket_product(event_id: int) -> Product | None:
 
 
 def quote_ticket(user, event) -> Quote | None:
+    """The ticket's price for this person; a visitor without an account pays the individual rate."""
     product = ticket_product(event.id)
-    if product is None or user is None:
+    if product is None:
         return None
-    category = catalogue.category_of(user)
+    category = catalogue.category_of(user) if user is not None else catalogue.DEFAULT_CATEGORY
     amount = catalogue.price_for(product, category) or 0
     if amount <= 0:
         return None
@@ -38,15 +39,17 @@ def payment_for_registration(registration_id: int) -> Payment | None:
 
 
 def after_registration(registration, *, now: datetime) -> None:
-    if not registration.holds_seat or registration.user is None:
+    """Called whenever a registration may have come to hold a seat (registered, confirmed, offer taken)."""
+    if not registration.holds_seat:
         return
     existing = payment_for_registration(registration.id)
     if existing is not None and existing.status in (PaymentStatus.PENDING, PaymentStatus.PAID):
         return
     quote = quote_ticket(registration.user, registration.event)
-    if quote is not None:
-        lifecycle.new_payment(registration.user, quote, now=now, description=quote.label,
-                              registration_id=registration.id, hold=True)
+    if quote is None or (registration.user is None and not quote.online):
+        return  # without online payment, a visitor pays at the door: there is no account to record it against
+    lifecycle.new_payment(registration.user, quote, now=now, description=quote.label,
+                          registration_id=registration.id, hold=True)
 
 
 def registration_still_holds(payment: Payment) -> bool:

@@ -1,0 +1,34 @@
+"""Who pays: a member, or a visitor without an account paying for their event ticket.
+
+A visitor's payment has no user: their name, address and language are those they gave when
+registering, and their registration's secret link stands in for the payment history.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from portal.extensions import db
+from portal.urls import absolute_url
+
+
+@dataclass(frozen=True)
+class Payer:
+    name: str
+    email: str
+    language: str
+    history_url: str
+
+
+def payer_of(payment) -> Payer | None:
+    user = payment.user
+    if user is not None:
+        return Payer(user.display_name, user.email, user.preferred_language, absolute_url("payments.my_payments"))
+    if payment.registration_id is None:
+        return None
+    from portal.events.models import Registration
+
+    registration = db.session.get(Registration, payment.registration_id)
+    if registration is None or registration.user_id is not None or not registration.guest_email:
+        return None
+    return Payer(registration.guest_name, registration.guest_email, registration.language or "fr",
+                 absolute_url("events.manage_registration", token=registration.token))

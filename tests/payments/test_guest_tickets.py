@@ -1,0 +1,143 @@
+"""Visitors without an account pay their ticket online through their registration's secret link; a
+place offered from the waiting list is paid like any other."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from tests.payments.test_tickets import _paid_event
+from tests.support import page
+
+GUEST = {"name": "Nadia Visiteuse", "email": "nadia@example.org"}
+
+
+def _outbox(db, address, subject):
+    from portal.mail.models import OutboxMessage
+
+    return list(db.session.scalars(select(OutboxMessage).where(OutboxMessage.recipient == address,
+                                                               OutboxMessage.subject == subject)))
+
+
+def _guest_registers_and_confirms(app, db, event):
+    from portal.events.models import Registration
+
+    visitor = app.test_client()
+    event_page = page(visitor.get(f"/evenements/{event.id}"))
+    assert visitor.post(f"/evenements/{event.id}/inscription", data=GUEST).status_code == 200  # "check your inbox"
+    db.session.rollback()
+    registration = db.session.scalar(select(Registration).where(Registration.guest_email == GUEST["email"]))
+    assert registration.status.value == "unconfirmed"
+    assert visitor.post(f"/evenements/inscription/{registration.token}/confirmer").status_code == 303
+    db.session.rollback()
+    db.session.refresh(registration)
+    return visitor, registration, event_page
+
+
+def _ticket(db, registration):
+    from portal.payments.models import Payment
+
+    db.session.rollback()
+    return db.session.scalar(select(Payment).where(Payment.registration_id == registration.id))
+
+
+def test_a_visitor_pays_their_ticket_online_gets_a_receipt_and_a_refund(app, db, stripe_on, make_user, paid_intent):
+    from portal.payments.models import Document, DocumentKind
+
+    event = _paid_event(db, make_user, capacity=2)
+    visitor, registration, event_page = _guest_registers_and_confirms(app, db, event)
+    assert "Billet : 12,00\u00a0€, à payer en ligne une fois votre inscription confirmée par e-mail" in event_page
+    assert registration.status.value == "registered"
+    ticket = _ticket(db, registration)
+    assert (ticket.user_id, ticket.amount_cents, ticket.category.value, ticket.status.value) == (
+        None, 1200, "individual", "pending")
+    assert ticket.hold_expires_at is not None
+
+    manage = visitor.get(f"/evenements/inscription/{registration.token}")
+    assert "Payer mon billet en ligne (12,00\u00a0€)" in page(manage)
+    assert stripe_on.url in manage.headers["Content-Security-Policy"]  # the form may leave for the payment page
+
+    paying = visitor.post(f"/evenements/inscription/{registration.token}/payer")
+    assert paying.status_code == 303 and paying.headers["Location"].startswith(stripe_on.url)
+    (sent,) = stripe_on.created()
+    assert sent["form"]["customer_email"] == GUEST["email"] and "customer" not in sent["form"]
+    session_id = _ticket(db, registration).stripe_session_id
+    stripe_on.complete(session_id, payment_intent=paid_intent(1200))
+
+    back = visitor.get(f"/evenements/inscription/{registration.token}/paiement/merci?session_id={session_id}")
+    assert back.status_code == 303 and back.headers["Location"].endswith(f"/evenements/inscription/{registration.token}")
+    ticket = _ticket(db, registration)
+    assert ticket.status.value == "paid"
+    receipt = db.session.scalar(select(Document).where(Document.payment_id == ticket.id,
+                                                       Document.kind == DocumentKind.RECEIPT))
+    assert (receipt.customer_name, receipt.customer_email, receipt.amount_cents) == (
+        GUEST["name"], GUEST["email"], 1200)
+    (mail,) = _outbox(db, GUEST["email"], "Paiement reçu")
+    assert "Bonjour Nadia Visiteuse" in mail.body_text
+    assert f"/evenements/inscription/{registration.token}" in mail.body_text  # their page, not a members' one
+
+    pdf = visitor.get(f"/evenements/inscription/{registration.token}/recu/{receipt.id}.pdf")
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+    assert visitor.get(f"/evenements/inscription/not-the-token/recu/{receipt.id}.pdf").status_code == 404
+    assert "Payer mon billet" not in page(visitor.get(f"/evenements/inscription/{registration.token}"))
+
+    assert visitor.post(f"/evenements/inscription/{registration.token}/annuler").status_code == 303
+    ticket = _ticket(db, registration)
+    assert ticket.status.value == "refunded"
+    (refund_mail,) = _outbox(db, GUEST["email"], "Remboursement effectué")
+    assert "Bonjour Nadia Visiteuse" in refund_mail.body_text and "12,00" in refund_mail.body_text
+
+
+def test_an_unpaid_visitor_ticket_gives_the_seat_to_the_waiting_list(app, db, stripe_on, make_user):
+    from portal.db import utcnow
+    from portal.events.services import registrations
+    from portal.payments.services import checkout
+
+    event = _paid_event(db, make_user, capacity=1)
+    _visitor, registration, _page = _guest_registers_and_confirms(app, db, event)
+    waiting = registrations.register_member(make_user(), event, now=utcnow())
+    db.session.commit()
+    assert waiting.status.value == "waitlisted"
+
+    assert checkout.sweep(utcnow() + timedelta(minutes=31)) == (1, 0)
+    db.session.commit()
+    db.session.refresh(registration)
+    db.session.refresh(waiting)
+    assert registration.status.value == "cancelled" and waiting.status.value == "offered"
+    assert _ticket(db, registration).status.value == "expired"
+
+
+def test_a_place_taken_from_the_waiting_list_is_paid_like_any_other(app, db, stripe_on, make_user):
+    from portal.db import utcnow
+    from portal.events.services import registrations
+    from portal.payments.models import Payment
+
+    event = _paid_event(db, make_user, capacity=1)
+    first, second = make_user(), make_user()
+    mine = registrations.register_member(first, event, now=utcnow())
+    waiting = registrations.register_member(second, event, now=utcnow())
+    db.session.commit()
+    registrations.cancel(mine, now=utcnow())
+    db.session.commit()
+    db.session.refresh(waiting)
+    assert waiting.status.value == "offered"
+    assert db.session.scalar(select(Payment).where(Payment.registration_id == waiting.id)) is None
+
+    registrations.confirm_offer(waiting.token, now=utcnow())
+    db.session.commit()
+
+    ticket = db.session.scalar(select(Payment).where(Payment.registration_id == waiting.id))
+    assert (ticket.user_id, ticket.amount_cents, ticket.status.value) == (second.id, 1200, "pending")
+    assert ticket.hold_expires_at is not None
+
+
+def test_without_online_payment_a_visitor_pays_at_the_door(app, db, make_user):
+    from portal.payments.models import Payment
+
+    event = _paid_event(db, make_user, capacity=2)
+    visitor, registration, event_page = _guest_registers_and_confirms(app, db, event)
+
+    assert "Billet : 12,00\u00a0€, à régler à l’accueil." in event_page
+    assert registration.status.value == "registered"
+    assert db.session.scalar(select(Payment).where(Payment.registration_id == registration.id)) is None
+    assert visitor.post(f"/evenements/inscription/{registration.token}/payer").status_code == 404
