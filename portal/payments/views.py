@@ -221,8 +221,13 @@ def document_download(document_id: int):
     doc = db.session.get(Document, document_id)
     if doc is None or not (current_user.is_staff or doc.user_id == current_user.id):
         abort(404)
+    return _pdf_download(doc)
+
+
+def _pdf_download(doc: Document) -> Response:
     response = Response(document_pdf(doc), mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'attachment; filename="{doc.number}.pdf"'
+    response.headers["Cache-Control"] = "private, no-store"
     return response
 
 
@@ -387,7 +392,4 @@ def ticket_document(token: str, document_id: int):
     doc = db.session.get(Document, document_id)
     if doc is None or doc.payment_id != payment.id:
         abort(404)
-    response = Response(document_pdf(doc), mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'attachment; filename="{doc.number}.pdf"'
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return _pdf_download(doc)
