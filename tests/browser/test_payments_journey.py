@@ -124,3 +124,35 @@ def test_staff_and_admin_payment_pages_are_accessible(page: Page, live_server, d
     page.get_by_role("button", name="Enregistrer").click()
     expect(page.get_by_role("alert")).to_be_visible()
     axe(page, "product form with errors")
+
+
+def test_visitor_without_an_account_registers_confirms_and_pays_a_ticket(page: Page, live_server, db, make_user,
+                                                                         stripe_on, paid_intent, post_event, axe):
+    """The pay button leaves for the hosted page from the registration's secret page: the browser
+    must let that form go there (Content-Security-Policy form-action)."""
+    from portal.events.models import Registration
+    from tests.payments.test_tickets import _paid_event
+
+    event = _paid_event(db, make_user, capacity=5)
+    page.goto(f"{live_server.url}/evenements/{event.id}")
+    expect(page.get_by_text(re.compile("Billet : 12,00\u00a0€, à payer en ligne une fois votre inscription"))).to_be_visible()
+    page.get_by_label("Votre nom").fill("Nadia Visiteuse")
+    page.get_by_label("Votre adresse e-mail").fill("nadia@example.org")
+    page.get_by_role("button", name="M’inscrire").click()
+    fresh(db)
+    registration = db.session.scalar(select(Registration).where(Registration.guest_email == "nadia@example.org"))
+
+    page.goto(f"{live_server.url}/evenements/inscription/{registration.token}/confirmer")  # the e-mailed link
+    page.get_by_role("button", name="Confirmer mon inscription").click()
+    expect(page.get_by_role("heading", name="Billet")).to_be_visible()
+    axe(page, "visitor's registration with a ticket to pay")
+    assert_fits_phone(page, "visitor's registration")
+    fresh(db)
+    payment = db.session.scalar(select(Payment).where(Payment.registration_id == registration.id))
+    page.get_by_role("button", name=re.compile("Payer mon billet en ligne")).click()
+    _pay_on_checkout(page, db, stripe_on, paid_intent, post_event, payment.id)
+
+    expect(page.get_by_role("status")).to_contain_text("Paiement reçu")
+    expect(page.get_by_text(re.compile("Billet : 12,00\u00a0€ — payé"))).to_be_visible()
+    expect(page.get_by_role("link", name=re.compile("Télécharger le reçu"))).to_be_visible()
+    axe(page, "visitor's ticket paid")
