@@ -153,7 +153,7 @@ def partner_or_staff(view):
 @bp.route("/project-requests")
 class ProjectRequests(MethodView):
     @partner_or_staff
-    @bp.arguments(ProjectRequestCreateSchema)
+    @bp.arguments(ProjectRequestCreateSchema())
     @bp.response(201, ProjectRequestCreatedSchema)
     @bp.alt_response(401, description="Ni jeton de partenaire ni connexion")
     @bp.alt_response(403, description="Connecté·e mais ni partenaire ni équipe")
@@ -177,7 +177,7 @@ class ProjectRequests(MethodView):
         return created, 201, {"Location": url_for("accompaniment_api.ProjectRequestById", request_id=created.id)}
 
     @api_role_required(*STAFF)
-    @bp.arguments(ProjectRequestListQuerySchema, location="query")
+    @bp.arguments(ProjectRequestListQuerySchema(), location="query")
     @bp.response(200, ProjectRequestSchema(many=True))
     def get(self, args):
         """Les demandes d'une file (new, mine, to_assign, overdue, all), filtrées ; équipe seulement."""
@@ -203,7 +203,7 @@ class ProjectRequestById(MethodView):
 @bp.route("/project-requests/<int:request_id>/assign")
 class ProjectRequestAssignment(MethodView):
     @api_role_required(*STAFF)
-    @bp.arguments(AssignSchema)
+    @bp.arguments(AssignSchema())
     @bp.response(200, ProjectRequestSchema)
     @bp.alt_response(409, description="La demande a changé depuis la version envoyée")
     def post(self, data, request_id: int):
@@ -217,7 +217,7 @@ class ProjectRequestAssignment(MethodView):
 @bp.route("/project-requests/<int:request_id>/status")
 class ProjectRequestStatus(MethodView):
     @api_role_required(*STAFF)
-    @bp.arguments(StatusChangeSchema)
+    @bp.arguments(StatusChangeSchema())
     @bp.response(200, ProjectRequestSchema)
     @bp.alt_response(409, description="La demande a changé depuis la version envoyée")
     @bp.alt_response(422, description="Passage de statut interdit, raison ou partenaire manquant")

@@ -113,7 +113,7 @@ def _contact(profile: Profile) -> dict:
 
 @bp.route("/directory")
 class Directory(MethodView):
-    @bp.arguments(DirectoryQuerySchema, location="query")
+    @bp.arguments(DirectoryQuerySchema(), location="query")
     @bp.response(200, DirectoryPageSchema)
     def get(self, args):
         """Rechercher dans l'annuaire (visiteurs : fiches publiques seulement)"""

@@ -133,7 +133,7 @@ class RegistrationSchema(Schema):
 
 @bp.route("/events")
 class Events(MethodView):
-    @bp.arguments(EventListQuerySchema, location="query")
+    @bp.arguments(EventListQuerySchema(), location="query")
     @bp.response(200, EventSchema(many=True))
     def get(self, args):
         """Les événements publiés (et annulés) ; sans connexion, seulement ceux ouverts à tous."""
@@ -142,7 +142,7 @@ class Events(MethodView):
         return agenda.search(current_user, filters, utcnow(), limit=args["limit"])
 
     @api_role_required(*ORGANISERS)
-    @bp.arguments(EventCreateSchema)
+    @bp.arguments(EventCreateSchema())
     @bp.response(201, EventSchema)
     @bp.alt_response(403, description="Réservé aux organisateurs")
     @bp.alt_response(409, description="Espace pris : problem+json avec « suggestions »")
@@ -192,7 +192,7 @@ class EventPublication(MethodView):
 @bp.route("/events/<int:event_id>/cancel")
 class EventCancellation(MethodView):
     @api_role_required(*ORGANISERS)
-    @bp.arguments(CancelEventSchema)
+    @bp.arguments(CancelEventSchema())
     @bp.response(200, EventSchema)
     @bp.alt_response(422, description="Message manquant ou déjà annulé : problem+json")
     def post(self, data, event_id: int):

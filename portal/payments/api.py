@@ -107,7 +107,7 @@ def _own_payment(payment_id: int) -> Payment:
 @bp.route("/prices/quote")
 class PriceQuote(MethodView):
     @api_login_required
-    @bp.arguments(QuoteQuerySchema, location="query")
+    @bp.arguments(QuoteQuerySchema(), location="query")
     @bp.response(200, QuoteSchema)
     @bp.alt_response(404, description="Espace ou événement inconnu")
     @bp.alt_response(422, description="Données invalides : problem+json avec « errors »")

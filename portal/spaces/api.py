@@ -111,7 +111,7 @@ class SpaceById(MethodView):
 
 @bp.route("/spaces/<int:space_id>/availability")
 class SpaceAvailability(MethodView):
-    @bp.arguments(AvailabilityQuerySchema, location="query")
+    @bp.arguments(AvailabilityQuerySchema(), location="query")
     @bp.response(200, AvailabilitySchema)
     def get(self, args, space_id: int):
         """Créneaux libres par unité réservable (poste ou salle) pour un jour."""
@@ -143,7 +143,7 @@ def _availability(space_id: int, day: date, now, staff: bool) -> dict:
 class Bookings(MethodView):
     decorators = [api_login_required]
 
-    @bp.arguments(BookingListQuerySchema, location="query")
+    @bp.arguments(BookingListQuerySchema(), location="query")
     @bp.response(200, BookingSchema(many=True))
     def get(self, args):
         """Mes réservations ; l'équipe peut filtrer par espace, jour et personne."""
@@ -152,7 +152,7 @@ class Bookings(MethodView):
             return bookings.search_bookings(space_id=args["space_id"], day=args["date"], user_id=args["user_id"])
         return bookings.bookings_of(current_user, now, upcoming=args["upcoming"], limit=200)
 
-    @bp.arguments(BookingCreateSchema)
+    @bp.arguments(BookingCreateSchema())
     @bp.response(201, BookingSchema)
     @bp.alt_response(409, description="Créneau pris : problem+json avec « suggestions »")
     @bp.alt_response(422, description="Données invalides : problem+json avec « errors »")

@@ -53,7 +53,7 @@ class AnswerSchema(Schema):
 
 @bp.route("/volunteer-calls")
 class Calls(MethodView):
-    @bp.arguments(CallQuerySchema, location="query")
+    @bp.arguments(CallQuerySchema(), location="query")
     @bp.response(200, CallSchema(many=True))
     def get(self, args):
         """Appels à bénévoles ouverts, à venir"""
@@ -67,7 +67,7 @@ class Calls(MethodView):
 class Answers(MethodView):
     decorators = [api_login_required]
 
-    @bp.arguments(AnswerInSchema)
+    @bp.arguments(AnswerInSchema())
     @bp.response(201, AnswerSchema)
     @bp.alt_response(409, description="Appel clos : problem+json")
     @bp.alt_response(422, description="Pas encore bénévole : problem+json")
