@@ -6,15 +6,14 @@ from datetime import datetime
 from flask_babel import lazy_gettext as _l
 
 from portal.mail.services import queue_email
-from portal.payments.payer import Payer, payer_of
-from portal.urls import absolute_url
+from portal.payments.payer import Payer, member_payer, payer_of
 
 
 def _send(payer: Payer | None, *, subject, template: str, now: datetime, **context) -> None:
     if payer is None:
         return
     queue_email(to=payer.email, subject=subject, template=f"payments/{template}", language=payer.language,
-                now=now, name=payer.name, history_url=payer.history_url, **context)
+                now=now, name=payer.name, history_url=payer.history_url, history_label=payer.history_label, **context)
 
 
 def payment_received(payment, receipt, *, now: datetime) -> None:
@@ -28,7 +27,5 @@ def refund_issued(payment, credit_note, *, now: datetime) -> None:
 
 
 def membership_payment_failed(membership, *, now: datetime) -> None:
-    user = membership.user
-    _send(Payer(user.display_name, user.email, user.preferred_language, absolute_url("payments.my_payments")),
-          subject=_l("Le paiement de votre adhésion a échoué"), template="membership_failed", now=now,
-          membership=membership)
+    _send(member_payer(membership.user), subject=_l("Le paiement de votre adhésion a échoué"),
+          template="membership_failed", now=now, membership=membership)

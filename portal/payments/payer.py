@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask_babel import lazy_gettext as _l
+
 from portal.extensions import db
 from portal.urls import absolute_url
 
@@ -17,12 +19,18 @@ class Payer:
     email: str
     language: str
     history_url: str
+    history_label: str
+
+
+def member_payer(user) -> Payer:
+    return Payer(user.display_name, user.email, user.preferred_language, absolute_url("payments.my_payments"),
+                 _l("Mes paiements"))
 
 
 def payer_of(payment) -> Payer | None:
     user = payment.user
     if user is not None:
-        return Payer(user.display_name, user.email, user.preferred_language, absolute_url("payments.my_payments"))
+        return member_payer(user)
     if payment.registration_id is None:
         return None
     from portal.events.models import Registration
@@ -31,4 +39,4 @@ def payer_of(payment) -> Payer | None:
     if registration is None or registration.user_id is not None or not registration.guest_email:
         return None
     return Payer(registration.guest_name, registration.guest_email, registration.language or "fr",
-                 absolute_url("events.manage_registration", token=registration.token))
+                 absolute_url("events.manage_registration", token=registration.token), _l("Mon inscription"))
