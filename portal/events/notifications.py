@@ -79,8 +79,21 @@ def registration_changed(registration, *, now: datetime) -> None:
     elif kind in ("registered", "pending", "waitlisted"):
         action_url = absolute_url("events.manage_registration", token=registration.token)
         action_label = _l("Voir ou annuler mon inscription")
+    from portal.payments.hooks import ticket_due
+
+    lines = [line]
+    ticket = ticket_due(registration) if kind in ("registered", "pending") else None
+    if ticket is not None:
+        from portal.payments.labels import money
+
+        with force_locale(registration.email_language):
+            amount, deadline = money(ticket.amount_cents), format_datetime(ticket.hold_expires_at, "short")
+        lines.append(Translated(_l("Il reste à payer votre billet (%(amount)s) avant le %(deadline)s ; sans "
+                                   "paiement, la place passera à la personne suivante."), amount=amount,
+                                deadline=deadline))
+        action_label = _l("Payer mon billet")
     _notice(to=registration.email, language=registration.email_language, name=registration.name, event=event,
-            kind=kind, lines=[line], now=now, action_url=action_url, action_label=action_label,
+            kind=kind, lines=lines, now=now, action_url=action_url, action_label=action_label,
             attach=kind == "registered")
 
 

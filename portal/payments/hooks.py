@@ -44,3 +44,11 @@ def open_online_payment_id(registration) -> int | None:
     if payment is not None and payment.status.value == "pending" and payment.method.value == "stripe":
         return payment.id
     return None
+
+
+def ticket_due(registration):
+    """The ticket still to pay online for this registration (its seat is held until the payment's deadline)."""
+    payment = events_link.payment_for_registration(registration.id)
+    if payment is None or payment.status.value != "pending" or payment.method.value != "stripe":
+        return None
+    return payment

@@ -1,3 +1,9 @@
+"""Words and amounts shown for payments, in the current language."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
 
 PAYMENT_STATUS_LABELS = {
@@ -15,3 +21,8 @@ MEMBERSHIP_STATUS_LABELS = {
     "past_due": _l("paiement en retard"),
     "cancelled": _l("terminée"),
 }
+
+
+def money(cents) -> str:
+    """An amount in the current language's format: « 1 234,50 € » in French, "1,234.50 €" in English."""
+    return format_decimal(Decimal(int(cents or 0)) / 100, format="#,##0.00") + "\u00a0€"

@@ -52,6 +52,9 @@ def test_a_visitor_pays_their_ticket_online_gets_a_receipt_and_a_refund(app, db,
     assert (ticket.user_id, ticket.amount_cents, ticket.category.value, ticket.status.value) == (
         None, 1200, "individual", "pending")
     assert ticket.hold_expires_at is not None
+    (confirmed,) = _outbox(db, GUEST["email"], "Inscription confirmée : Atelier payant")
+    assert "Il reste à payer votre billet (12,00\u00a0€) avant le" in confirmed.body_text
+    assert f"/evenements/inscription/{registration.token}" in confirmed.body_text
 
     manage = visitor.get(f"/evenements/inscription/{registration.token}")
     assert "Payer mon billet en ligne (12,00\u00a0€)" in page(manage)
