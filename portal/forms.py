@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from enum import Enum
+from typing import Any, Final, Literal, TypeVar
 
 from flask import flash
 from flask_wtf import FlaskForm
@@ -40,14 +41,44 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-def attempt(action: Callable[[], Any], success: Callable[[Any], str] | str) -> bool:
-    """One service call behind a button: committed and confirmed, or rolled back with the refusal shown."""
+T = TypeVar("T")
+
+
+class _Refused(Enum):
+    REFUSED = "refused"
+
+
+REFUSED: Final = _Refused.REFUSED
+"""What `committed` returns when the service refused: a sentinel, since a service may well return None."""
+
+
+def committed(action: Callable[[], T], form: FlaskForm | None = None) -> T | Literal[_Refused.REFUSED]:
+    """Run one service call as one transaction, so views don't each repeat the same try/except.
+
+    Success: committed, and the action's result returned. A DomainError: rolled back, the refusal shown
+    on `form` (on its field, see show_domain_error) or flashed when there is no form, and REFUSED returned.
+    """
     try:
         result = action()
     except DomainError as err:
         db.session.rollback()
-        flash(str(err.message), "error")
-        return False
+        if form is None:
+            flash(str(err.message), "error")
+        else:
+            show_domain_error(form, err)
+        return REFUSED
     db.session.commit()
-    flash(success(result) if callable(success) else success, "success")
+    return result
+
+
+def attempt(action: Callable[[], Any], success: Callable[[Any], str] | str | None = None) -> bool:
+    """One service call behind a button: committed and confirmed, or rolled back with the refusal shown.
+
+    `success` is the confirmation (or makes it from the action's result); None confirms nothing.
+    """
+    result = committed(action)
+    if result is REFUSED:
+        return False
+    if success is not None:
+        flash(success(result) if callable(success) else success, "success")
     return True

@@ -12,7 +12,7 @@ from portal.auth import role_required
 from portal.db import utcnow
 from portal.errors import DomainError
 from portal.extensions import db
-from portal.forms import show_domain_error
+from portal.forms import REFUSED, committed
 from portal.spaces.parsing import parse_int
 
 bp = Blueprint("accompaniment_admin", __name__, url_prefix="/admin/accompagnement")
@@ -46,10 +46,15 @@ def settings():
     return _render()
 
 
-def _done(message: str):
-    db.session.commit()
+def _confirmed(message: str):
+    """Back to the settings with a confirmation, once the change is committed."""
     flash(message, "success")
     return redirect(url_for("accompaniment_admin.settings"))
+
+
+def _done(message: str):
+    db.session.commit()
+    return _confirmed(message)
 
 
 @bp.post("/reglages")
@@ -57,14 +62,10 @@ def _done(message: str):
 def save_settings():
     form = SettingsForm()
     if form.validate():
-        try:
-            admin.save_settings(first_contact_days=form.first_contact_days.data,
-                                retention_months=form.retention_months.data)
-        except DomainError as err:
-            db.session.rollback()
-            show_domain_error(form, err)
-        else:
-            return _done(_("Réglages enregistrés."))
+        saved = committed(lambda: admin.save_settings(first_contact_days=form.first_contact_days.data,
+                                                      retention_months=form.retention_months.data), form)
+        if saved is not REFUSED:
+            return _confirmed(_("Réglages enregistrés."))
     return _render(422, settings_form=form)
 
 
@@ -72,14 +73,9 @@ def save_settings():
 @role_required(Role.ADMIN)
 def create_team():
     form = TeamForm()
-    if form.validate():
-        try:
-            admin.create_team(form.name.data, form.description.data)
-        except DomainError as err:
-            db.session.rollback()
-            show_domain_error(form, err)
-        else:
-            return _done(_("Équipe créée."))
+    if form.validate() and committed(lambda: admin.create_team(form.name.data, form.description.data),
+                                     form) is not REFUSED:
+        return _confirmed(_("Équipe créée."))
     return _render(422, team_form=form)
 
 
@@ -112,16 +108,12 @@ def create_rule():
     if form.validate():
         kind, _sep, raw_id = (form.target.data or "").partition(":")
         target_id = int(raw_id) if raw_id.isdigit() else None
-        try:
-            admin.create_rule(position=form.position.data, theme=form.theme.data, need=form.need.data,
-                              stage=form.stage.data, language=form.language.data,
-                              team_id=target_id if kind == "team" else None,
-                              user_id=target_id if kind == "user" else None)
-        except DomainError as err:
-            db.session.rollback()
-            show_domain_error(form, err)
-        else:
-            return _done(_("Règle ajoutée."))
+        created = committed(lambda: admin.create_rule(
+            position=form.position.data, theme=form.theme.data, need=form.need.data, stage=form.stage.data,
+            language=form.language.data, team_id=target_id if kind == "team" else None,
+            user_id=target_id if kind == "user" else None), form)
+        if created is not REFUSED:
+            return _confirmed(_("Règle ajoutée."))
     return _render(422, rule_form=form)
 
 
@@ -136,14 +128,9 @@ def delete_rule(rule_id: int):
 @role_required(Role.ADMIN)
 def create_partner():
     form = PartnerForm()
-    if form.validate():
-        try:
-            admin.create_partner(form.name.data, form.contact_email.data, form.website.data)
-        except DomainError as err:
-            db.session.rollback()
-            show_domain_error(form, err)
-        else:
-            return _done(_("Partenaire ajouté."))
+    if form.validate() and committed(lambda: admin.create_partner(form.name.data, form.contact_email.data,
+                                                                  form.website.data), form) is not REFUSED:
+        return _confirmed(_("Partenaire ajouté."))
     return _render(422, partner_form=form)
 
 
@@ -174,14 +161,9 @@ def edit_partner(partner_id: int):
                            website=partner.website)
         return render_template("accompaniment/admin/partner.html", partner=partner, form=form)
     form = PartnerForm()
-    if form.validate():
-        try:
-            admin.update_partner(partner, form.name.data, form.contact_email.data, form.website.data)
-        except DomainError as err:
-            db.session.rollback()
-            show_domain_error(form, err)
-        else:
-            return _done(_("Partenaire modifié."))
+    if form.validate() and committed(lambda: admin.update_partner(partner, form.name.data, form.contact_email.data,
+                                                                  form.website.data), form) is not REFUSED:
+        return _confirmed(_("Partenaire modifié."))
     return render_template("accompaniment/admin/partner.html", partner=partner, form=form), 422
 
 

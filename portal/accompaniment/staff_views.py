@@ -18,7 +18,7 @@ from portal.auth import role_required
 from portal.db import utcnow
 from portal.errors import DomainError
 from portal.extensions import db
-from portal.forms import show_domain_error
+from portal.forms import REFUSED, attempt, committed, show_domain_error
 from portal.spaces.parsing import parse_int
 
 bp = Blueprint("accompaniment_staff", __name__, url_prefix="/equipe/accompagnement")
@@ -96,14 +96,10 @@ def bulk_action():
     if not assignee_id and not status:
         flash(_("Choisissez une personne ou un statut à appliquer."), "error")
         return back
-    try:
-        result = triage.bulk(ids, actor=current_user, now=utcnow(), assignee_id=assignee_id, status=status,
-                             reason=form.reason.data)
-    except DomainError as err:
-        db.session.rollback()
-        flash(str(err.message), "error")
+    result = committed(lambda: triage.bulk(ids, actor=current_user, now=utcnow(), assignee_id=assignee_id,
+                                           status=status, reason=form.reason.data))
+    if result is REFUSED:
         return back
-    db.session.commit()
     if result.done:
         flash(_("Fait pour %(count)s demande(s) : %(refs)s.", count=len(result.done), refs=", ".join(result.done)),
               "success")
@@ -213,12 +209,8 @@ def merge(request_id: int):
         flash(_("Rechargez la page et réessayez."), "error")
         return _after(duplicate.id)
     into = workflow.get_request(parse_int(form.into_id.data, 0) or 0)
-    try:
-        workflow.merge(duplicate, into, actor=current_user, now=utcnow(), expected_version=_versioned(form))
-    except DomainError as err:
-        db.session.rollback()
-        flash(str(err.message), "error")
+    if not attempt(lambda: workflow.merge(duplicate, into, actor=current_user, now=utcnow(),
+                                          expected_version=_versioned(form)),
+                   lambda _result: _("Demande fusionnée dans %(reference)s.", reference=into.reference)):
         return _after(duplicate.id)
-    db.session.commit()
-    flash(_("Demande fusionnée dans %(reference)s.", reference=into.reference), "success")
     return _after(into.id)

@@ -19,7 +19,7 @@ from portal.accompaniment.services.intake import RequestData, submit_request
 from portal.db import utcnow
 from portal.errors import DomainError
 from portal.extensions import db
-from portal.forms import show_domain_error
+from portal.forms import REFUSED, committed, show_domain_error
 
 bp = Blueprint("accompaniment", __name__)
 
@@ -225,14 +225,11 @@ def holder_reply(token: str):
     original, shown = _tracked(token)
     form = MessageForm()
     if form.validate():
-        try:
+        def send() -> None:
             spam.check_rate(f"message:{shown.id}", spam.MESSAGE_LIMIT, spam.TOO_MANY_MESSAGES)
             workflow.holder_message(shown, form.body.data, now=utcnow())
-        except DomainError as err:
-            db.session.rollback()
-            show_domain_error(form, err)
-        else:
-            db.session.commit()
+
+        if committed(send, form) is not REFUSED:
             flash(_("Votre message est envoyé à l'équipe."), "success")
             return redirect(url_for("accompaniment.track", token=token) + "#messages")
     return _render_track(token, original, shown, form, 422)

@@ -9,8 +9,7 @@ from portal.accounts.models import Role
 from portal.admin.forms import ROLE_LABELS, ActivationForm, RolesForm
 from portal.auth import role_required
 from portal.db import utcnow
-from portal.errors import DomainError
-from portal.extensions import db
+from portal.forms import attempt
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -44,14 +43,9 @@ def update_roles(user_id: int):
     user = accounts.get_user(user_id)
     form = RolesForm()
     if form.validate_on_submit():
-        try:
-            accounts.set_roles(current_user, user, {Role(value) for value in form.roles.data or ()}, now=utcnow())
-        except DomainError as err:
-            db.session.rollback()
-            flash(str(err.message), "error")
-        else:
-            db.session.commit()
-            flash(_("Les rôles de %(name)s sont enregistrés.", name=user.display_name), "success")
+        attempt(lambda: accounts.set_roles(current_user, user, {Role(value) for value in form.roles.data or ()},
+                                           now=utcnow()),
+                lambda _result: _("Les rôles de %(name)s sont enregistrés.", name=user.display_name))
     else:
         flash(_("Choix de rôles invalide."), "error")
     return redirect(url_for("admin.show_user", user_id=user.id))
@@ -63,15 +57,7 @@ def update_activation(user_id: int):
     user = accounts.get_user(user_id)
     form = ActivationForm()
     if form.validate_on_submit():
-        try:
-            accounts.set_active(current_user, user, form.active.data == "1")
-        except DomainError as err:
-            db.session.rollback()
-            flash(str(err.message), "error")
-        else:
-            db.session.commit()
-            if user.active:
-                flash(_("Le compte de %(name)s est réactivé.", name=user.display_name), "success")
-            else:
-                flash(_("Le compte de %(name)s est désactivé.", name=user.display_name), "success")
+        attempt(lambda: accounts.set_active(current_user, user, form.active.data == "1"),
+                lambda _result: (_("Le compte de %(name)s est réactivé.", name=user.display_name) if user.active
+                                 else _("Le compte de %(name)s est désactivé.", name=user.display_name)))
     return redirect(url_for("admin.show_user", user_id=user.id))

@@ -11,19 +11,12 @@ from portal.directory import memberships, services
 from portal.directory.forms import ButtonForm, JoinForm
 from portal.directory.models import JoinRequest
 from portal.directory.views import _managed, bp
-from portal.errors import DomainError
 from portal.extensions import db
+from portal.forms import attempt
 
 
 def _done(message: str, endpoint: str, slug: str, action) -> object:
-    try:
-        action()
-    except DomainError as err:
-        db.session.rollback()
-        flash(str(err.message), "error")
-    else:
-        db.session.commit()
-        flash(message, "success")
+    attempt(action, message)
     return redirect(url_for(endpoint, slug=slug), 303)
 
 

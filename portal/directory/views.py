@@ -36,7 +36,7 @@ from portal.directory.labels import (
 from portal.directory.models import Organisation, OrganisationMembership, ProfileKind, Tag
 from portal.errors import DomainError
 from portal.extensions import db, limiter
-from portal.forms import show_domain_error, status_for
+from portal.forms import REFUSED, attempt, committed, show_domain_error, status_for
 
 bp = Blueprint("directory", __name__)
 
@@ -204,15 +204,10 @@ def edit_my_profile():
 def new_organisation():
     form = OrganisationForm()
     if form.validate_on_submit():
-        try:
-            organisation = services.create_organisation(
-                current_user, name=form.name.data, type_=form.type.data, contact_email=form.contact_email.data or "",
-                contact_phone=form.contact_phone.data or "", role=form.role.data or "", now=utcnow())
-        except DomainError as err:
-            db.session.rollback()
-            show_domain_error(form, err)
-        else:
-            db.session.commit()
+        organisation = committed(lambda: services.create_organisation(
+            current_user, name=form.name.data, type_=form.type.data, contact_email=form.contact_email.data or "",
+            contact_phone=form.contact_phone.data or "", role=form.role.data or "", now=utcnow()), form)
+        if organisation is not REFUSED:
             flash(_("L'organisation est créée. Complétez sa fiche puis choisissez qui peut la voir."), "success")
             return redirect(url_for("directory.edit_organisation", slug=organisation.slug), 303)
     return render_template("directory/new_organisation.html", form=form), status_for(form)
@@ -244,16 +239,13 @@ def edit_organisation(slug: str):
         form = OrganisationProfileForm()
         form.offer_tags.choices = form.need_tags.choices = [SelectChoice(t.id, t.label) for t in services.all_tags()]
         if form.validate_on_submit():
-            try:
+            def save() -> None:
                 services.update_organisation(organisation, name=form.name.data, type_=form.type.data,
                                              contact_email=form.contact_email.data or "",
                                              contact_phone=form.contact_phone.data or "", now=now)
                 _save(profile, form, now)
-            except DomainError as err:
-                db.session.rollback()
-                show_domain_error(form, err)
-            else:
-                db.session.commit()
+
+            if committed(save, form) is not REFUSED:
                 flash(_("La fiche de l'organisation est enregistrée."), "success")
                 return redirect(url_for("directory.edit_organisation", slug=organisation.slug), 303)
     else:
@@ -294,14 +286,8 @@ def remove_member(slug: str, user_id: int):
     organisation = _managed(slug)
     if not ButtonForm().validate_on_submit():
         abort(400)
-    try:
-        memberships.leave(current_user, organisation, db.session.get(User, user_id) or abort(404))
-    except DomainError as err:
-        db.session.rollback()
-        flash(str(err.message), "error")
-    else:
-        db.session.commit()
-        flash(_("Membre retiré."), "success")
+    attempt(lambda: memberships.leave(current_user, organisation, db.session.get(User, user_id) or abort(404)),
+            _("Membre retiré."))
     return redirect(url_for("directory.edit_organisation", slug=slug), 303)
 
 
@@ -376,13 +362,8 @@ def reports():
 def tags():
     form = TagForm()
     if form.validate_on_submit():
-        try:
-            services.save_tag(current_user, label=form.label.data, category=form.category.data, now=utcnow())
-        except DomainError as err:
-            db.session.rollback()
-            show_domain_error(form, err)
-        else:
-            db.session.commit()
+        if committed(lambda: services.save_tag(current_user, label=form.label.data, category=form.category.data,
+                                               now=utcnow()), form) is not REFUSED:
             flash(_("Mot-clé ajouté."), "success")
             return redirect(url_for("directory.tags"), 303)
     return render_template("directory/tags.html", form=form, tags=services.all_tags()), status_for(form)
@@ -396,14 +377,11 @@ def edit_tag(tag_id: int):
     if request.method == "GET":
         form.category.data = tag.category.value
     if form.validate_on_submit():
-        try:
+        def save() -> None:
             services.save_tag(current_user, label=form.label.data, category=form.category.data, tag=tag, now=utcnow())
             services.refresh_search_text_for_tag(tag)
-        except DomainError as err:
-            db.session.rollback()
-            show_domain_error(form, err)
-        else:
-            db.session.commit()
+
+        if committed(save, form) is not REFUSED:
             flash(_("Mot-clé modifié."), "success")
             return redirect(url_for("directory.tags"), 303)
     return render_template("directory/edit_tag.html", form=form, tag=tag), status_for(form)

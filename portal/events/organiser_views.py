@@ -19,7 +19,7 @@ from portal.events.services import events as event_service
 from portal.events.services.events import EventData
 from portal.events.services.recurrence import Recurrence
 from portal.extensions import db
-from portal.forms import show_domain_error, status_for
+from portal.forms import attempt, show_domain_error, status_for
 from portal.spaces.errors import BookingConflict
 from portal.spaces.services import queries as space_queries
 from portal.timeutil import paris_to_utc, paris_today, to_paris
@@ -178,17 +178,9 @@ def _fill(form: EventForm, event) -> None:
 def publish_event(event_id: int):
     event = event_service.managed_event(event_id, current_user)
     if ButtonForm().validate_on_submit():
-        try:
-            event_service.publish(current_user, event, now=utcnow())
-        except DomainError as err:
-            db.session.rollback()
-            flash(str(err.message), "error")
-        else:
-            db.session.commit()
-            if event.status == EventStatus.PUBLISHED:
-                flash(_("Événement publié dans l'agenda."), "success")
-            else:
-                flash(_("Événement envoyé à l'équipe pour relecture. Vous serez prévenu·e par e-mail."), "success")
+        attempt(lambda: event_service.publish(current_user, event, now=utcnow()),
+                lambda _result: _("Événement publié dans l'agenda.") if event.status == EventStatus.PUBLISHED
+                else _("Événement envoyé à l'équipe pour relecture. Vous serez prévenu·e par e-mail."))
     return redirect(url_for("organiser.edit_event", event_id=event_id), 303)
 
 
@@ -198,14 +190,8 @@ def cancel_event(event_id: int):
     event = event_service.managed_event(event_id, current_user)
     form = CancelEventForm()
     if form.validate_on_submit():
-        try:
-            event_service.cancel_event(current_user, event, form.message.data or "", now=utcnow())
-        except DomainError as err:
-            db.session.rollback()
-            flash(str(err.message), "error")
-        else:
-            db.session.commit()
-            flash(_("Événement annulé ; les personnes inscrites sont prévenues."), "success")
+        attempt(lambda: event_service.cancel_event(current_user, event, form.message.data or "", now=utcnow()),
+                _("Événement annulé ; les personnes inscrites sont prévenues."))
     return redirect(url_for("organiser.edit_event", event_id=event_id), 303)
 
 
@@ -214,14 +200,8 @@ def cancel_event(event_id: int):
 def delete_event(event_id: int):
     event = event_service.managed_event(event_id, current_user)
     if ButtonForm().validate_on_submit():
-        try:
-            event_service.delete_draft(current_user, event, now=utcnow())
-        except DomainError as err:
-            db.session.rollback()
-            flash(str(err.message), "error")
+        if not attempt(lambda: event_service.delete_draft(current_user, event, now=utcnow()), _("Brouillon supprimé.")):
             return redirect(url_for("organiser.edit_event", event_id=event_id), 303)
-        db.session.commit()
-        flash(_("Brouillon supprimé."), "success")
     return redirect(url_for("organiser.my_events"), 303)
 
 
@@ -238,15 +218,9 @@ def moderate(event_id: int):
     event = event_service.managed_event(event_id, current_user)
     form = ModerationForm()
     if form.validate_on_submit():
-        try:
-            event_service.moderate(current_user, event, form.decision.data, form.note.data, now=utcnow(),
-                                   trust=form.trust.data)
-        except DomainError as err:
-            db.session.rollback()
-            flash(str(err.message), "error")
-        else:
-            db.session.commit()
-            flash(_("Décision enregistrée ; l'organisateur est prévenu."), "success")
+        attempt(lambda: event_service.moderate(current_user, event, form.decision.data, form.note.data, now=utcnow(),
+                                               trust=form.trust.data),
+                _("Décision enregistrée ; l'organisateur est prévenu."))
     return redirect(url_for("organiser.moderation"), 303)
 
 

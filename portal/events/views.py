@@ -28,7 +28,7 @@ from portal.events.models import RegistrationStatus
 from portal.events.services import agenda, registrations
 from portal.events.services.events import get_event, may_manage
 from portal.extensions import db
-from portal.forms import show_domain_error
+from portal.forms import REFUSED, attempt, committed
 from portal.security import allow_framing
 from portal.spaces.parsing import parse_day, parse_int
 from portal.spaces.services.cache import VersionedCache
@@ -181,13 +181,9 @@ def register(event_id: int):
     if current_user.is_authenticated:
         if not ButtonForm().validate_on_submit():
             abort(400)
-        try:
-            registration = registrations.register_member(current_user, event, now=now)
-        except DomainError as err:
-            db.session.rollback()
-            flash(str(err.message), "error")
+        registration = committed(lambda: registrations.register_member(current_user, event, now=now))
+        if registration is REFUSED:
             return redirect(url_for("events.show_event", event_id=event_id), 303)
-        db.session.commit()
         flash(_registration_message(registration.status), "success")
         from portal.payments.hooks import open_online_payment_id
 
@@ -197,14 +193,9 @@ def register(event_id: int):
         return redirect(url_for("events.show_event", event_id=event_id), 303)
     form = GuestRegistrationForm()
     if form.validate_on_submit():
-        try:
-            registrations.register_guest(event, name=form.name.data, email=form.email.data, now=now,
-                                         language=str(get_locale()))
-        except DomainError as err:
-            db.session.rollback()
-            show_domain_error(form, err)
-        else:
-            db.session.commit()
+        registered = committed(lambda: registrations.register_guest(event, name=form.name.data, email=form.email.data,
+                                                                    now=now, language=str(get_locale())), form)
+        if registered is not REFUSED:
             return render_template("events/check_inbox.html", event=event)
     return render_template("events/show_event.html", event=event, mine=None, can_register=True, guest_form=form,
                            button=ButtonForm(), manage=False, now=now,
@@ -227,14 +218,8 @@ def confirm_guest(token: str):
     registration = registrations.by_token(token)
     form = ButtonForm()
     if form.validate_on_submit():
-        try:
-            registration = registrations.confirm_guest(token, now=utcnow())
-        except DomainError as err:
-            db.session.rollback()
-            flash(str(err.message), "error")
-        else:
-            db.session.commit()
-            flash(_registration_message(registration.status), "success")
+        attempt(lambda: registrations.confirm_guest(token, now=utcnow()),
+                lambda confirmed: _registration_message(confirmed.status))
         return redirect(url_for("events.manage_registration", token=token), 303)
     return render_template("events/confirm_registration.html", registration=registration, form=form,
                            action=url_for("events.confirm_guest", token=token), offer=False)
@@ -245,14 +230,7 @@ def confirm_offer(token: str):
     registration = registrations.by_token(token)
     form = ButtonForm()
     if form.validate_on_submit():
-        try:
-            registrations.confirm_offer(token, now=utcnow())
-        except DomainError as err:
-            db.session.rollback()
-            flash(str(err.message), "error")
-        else:
-            db.session.commit()
-            flash(_("C'est confirmé : la place est à vous."), "success")
+        attempt(lambda: registrations.confirm_offer(token, now=utcnow()), _("C'est confirmé : la place est à vous."))
         return redirect(url_for("events.manage_registration", token=token), 303)
     return render_template("events/confirm_registration.html", registration=registration, form=form,
                            action=url_for("events.confirm_offer", token=token), offer=True)

@@ -7,9 +7,7 @@ from wtforms import SelectChoice
 
 from portal.accounts.models import Role
 from portal.auth import role_required
-from portal.errors import DomainError
-from portal.extensions import db
-from portal.forms import show_domain_error, status_for
+from portal.forms import REFUSED, committed, status_for
 from portal.impact import services
 from portal.impact.builder import DRIVER_LABELS
 from portal.impact.forms import AssumptionForm
@@ -24,15 +22,11 @@ def _assumption_form(form: AssumptionForm) -> AssumptionForm:
 
 def _saved(form: AssumptionForm, assumption) -> bool:
     """Creates (assumption None) or changes an assumption; a refusal goes next to its field."""
-    try:
-        services.save_assumption(assumption, label=form.label.data, driver=form.driver.data,
-                                 unit_cost_cents=services.cents(form.unit_cost.data), source=form.source.data,
-                                 active=form.active.data)
-    except DomainError as err:
-        db.session.rollback()
-        show_domain_error(form, err)
+    if committed(lambda: services.save_assumption(assumption, label=form.label.data, driver=form.driver.data,
+                                                  unit_cost_cents=services.cents(form.unit_cost.data),
+                                                  source=form.source.data, active=form.active.data),
+                 form) is REFUSED:
         return False
-    db.session.commit()
     flash(_("Hypothèse enregistrée."), "success")
     return True
 

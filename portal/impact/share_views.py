@@ -13,6 +13,7 @@ from portal.auth import role_required
 from portal.db import utcnow
 from portal.errors import DomainError
 from portal.extensions import db
+from portal.forms import REFUSED, committed
 from portal.impact import services
 from portal.impact.forms import ConfirmForm, ShareForm
 from portal.impact.presenter import report_view
@@ -25,15 +26,10 @@ def create_share(line_id: int):
     line = services.line_for(current_user, line_id)
     form = ShareForm()
     if form.validate_on_submit():
-        try:
-            period = _posted_period(form)
-            _link, secret = services.create_share_link(line, period, form.expires_on.data, current_user,
-                                                       now=utcnow())
-        except DomainError as err:
-            db.session.rollback()
-            flash(str(err.message), "error")
-        else:
-            db.session.commit()
+        created = committed(lambda: services.create_share_link(line, _posted_period(form), form.expires_on.data,
+                                                               current_user, now=utcnow()))
+        if created is not REFUSED:
+            _link, secret = created
             flash(_("Lien de partage créé, à copier maintenant (il ne sera plus affiché) : %(url)s",
                     url=url_for("impact.shared_report", token=secret, _external=True)), "success")
     else:

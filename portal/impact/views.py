@@ -15,7 +15,7 @@ from portal.db import utcnow
 from portal.errors import DomainError
 from portal.events.forms import THEME_LABELS
 from portal.extensions import db
-from portal.forms import show_domain_error, status_for
+from portal.forms import REFUSED, attempt, committed, show_domain_error, status_for
 from portal.impact import services
 from portal.impact.builder import build_report
 from portal.impact.exports import dictionary_csv, report_csv
@@ -179,13 +179,8 @@ def list_lines():
 def new_line():
     form = _line_form(FundingLineForm())
     if form.validate_on_submit():
-        try:
-            line = services.save_line(None, _line_data(form))
-        except DomainError as err:
-            db.session.rollback()
-            show_domain_error(form, err)
-        else:
-            db.session.commit()
+        line = committed(lambda: services.save_line(None, _line_data(form)), form)
+        if line is not REFUSED:
             flash(_("Financement enregistré."), "success")
             return redirect(url_for("impact.show_line", line_id=line.id), 303)
     return render_template("impact/edit_line.html", form=form, line=None), status_for(form)
@@ -202,13 +197,7 @@ def edit_line(line_id: int):
         form.tags.data = ", ".join(line.tags)
         form.amount.data = None if line.amount_cents is None else line.amount_cents / 100
     if form.validate_on_submit():
-        try:
-            services.save_line(line, _line_data(form))
-        except DomainError as err:
-            db.session.rollback()
-            show_domain_error(form, err)
-        else:
-            db.session.commit()
+        if committed(lambda: services.save_line(line, _line_data(form)), form) is not REFUSED:
             flash(_("Financement enregistré."), "success")
             return redirect(url_for("impact.show_line", line_id=line.id), 303)
     return render_template("impact/edit_line.html", form=form, line=line), status_for(form)
@@ -275,14 +264,7 @@ def add_link(line_id: int):
     line = services.line_for(current_user, line_id)
     form = LinkForm()
     if form.validate_on_submit():
-        try:
-            services.link_item(line, form.kind.data, form.item_id.data)
-        except DomainError as err:
-            db.session.rollback()
-            flash(str(err.message), "error")
-        else:
-            db.session.commit()
-            flash(_("Élément lié au financement."), "success")
+        attempt(lambda: services.link_item(line, form.kind.data, form.item_id.data), _("Élément lié au financement."))
     else:
         flash(_("Indiquez le type et le numéro de l’élément à lier."), "error")
     return back_to_line(line.id)
@@ -308,14 +290,8 @@ def add_partner(line_id: int):
     line = services.line_for(current_user, line_id)
     form = PartnerForm()
     if form.validate_on_submit():
-        try:
-            user = services.add_partner(line, form.email.data, now=utcnow())
-        except DomainError as err:
-            db.session.rollback()
-            flash(str(err.message), "error")
-        else:
-            db.session.commit()
-            flash(_("%(name)s peut lire le rapport de ce financement.", name=user.display_name), "success")
+        attempt(lambda: services.add_partner(line, form.email.data, now=utcnow()),
+                lambda user: _("%(name)s peut lire le rapport de ce financement.", name=user.display_name))
     else:
         flash(_("Indiquez l’e-mail du compte partenaire."), "error")
     return back_to_line(line.id)

@@ -14,7 +14,7 @@ from portal.auth import role_required
 from portal.db import utcnow
 from portal.errors import DomainError
 from portal.extensions import db
-from portal.forms import show_domain_error, status_for
+from portal.forms import REFUSED, attempt, committed, status_for
 from portal.payments import stripe_gateway
 from portal.payments.forms import (
     CategoryForm,
@@ -60,14 +60,10 @@ def grant_organisation():
     """A PTCE member organisation's yearly free hours, a partner's budget for its people."""
     form = _organisation_form()
     if form.validate_on_submit():
-        try:
-            credits.grant(CreditKind(form.kind.data), form.quantity.data, reason=form.reason.data, now=utcnow(),
-                          actor_id=_current().id, organisation_id=int(form.organisation_id.data))
-        except DomainError as err:
-            db.session.rollback()
-            show_domain_error(form, err)
-        else:
-            db.session.commit()
+        granted = committed(lambda: credits.grant(CreditKind(form.kind.data), form.quantity.data,
+                                                  reason=form.reason.data, now=utcnow(), actor_id=_current().id,
+                                                  organisation_id=int(form.organisation_id.data)), form)
+        if granted is not REFUSED:
             flash(_("Crédits attribués."), "success")
             return redirect(url_for("payments_staff.desk"), 303)
     return _render_desk(org_form=form), 422
@@ -100,15 +96,9 @@ def record_payment(payment_id: int):
     if payment is None:
         abort(404)
     if form.validate_on_submit():
-        try:
-            lifecycle.record_desk_payment(_current(), payment, method=PaymentMethod(form.method.data),
-                                          note=form.note.data or "", now=utcnow())
-        except DomainError as err:
-            db.session.rollback()
-            flash(str(err.message), "error")
-        else:
-            db.session.commit()
-            flash(_("Paiement enregistré, reçu émis."), "success")
+        attempt(lambda: lifecycle.record_desk_payment(_current(), payment, method=PaymentMethod(form.method.data),
+                                                      note=form.note.data or "", now=utcnow()),
+                _("Paiement enregistré, reçu émis."))
     else:
         flash(_("Choisissez un moyen de paiement."), "error")
     return redirect(url_for("payments_staff.desk"), 303)
@@ -120,16 +110,14 @@ def sell():
     form = _sale_form()
     if form.validate_on_submit():
         customer = find_user_by_email(form.email.data or "")
-        try:
+
+        def sell_to_customer() -> None:
             if customer is None:
                 raise DomainError(_("Aucun compte avec cet e-mail."), field="email")
             lifecycle.sell_at_desk(_current(), customer, catalogue.get_product(int(form.product_id.data)),
                                    method=PaymentMethod(form.method.data), note=form.note.data or "", now=utcnow())
-        except DomainError as err:
-            db.session.rollback()
-            show_domain_error(form, err)
-        else:
-            db.session.commit()
+
+        if committed(sell_to_customer, form) is not REFUSED:
             flash(_("Vente enregistrée, reçu émis."), "success")
             return redirect(url_for("payments_staff.desk"), 303)
     return _render_desk(sale_form=form), 422
@@ -151,14 +139,10 @@ def person(user_id: int):
         flash(_("Catégorie enregistrée ; le justificatif éventuel est supprimé."), "success")
         return redirect(url_for("payments_staff.person", user_id=user.id), 303)
     if action == "grant" and grant_form.validate_on_submit():
-        try:
-            credits.grant(CreditKind(grant_form.kind.data), grant_form.quantity.data, reason=grant_form.reason.data,
-                          now=now, actor_id=_current().id, user_id=user.id)
-        except DomainError as err:
-            db.session.rollback()
-            show_domain_error(grant_form, err)
-        else:
-            db.session.commit()
+        granted = committed(lambda: credits.grant(CreditKind(grant_form.kind.data), grant_form.quantity.data,
+                                                  reason=grant_form.reason.data, now=now, actor_id=_current().id,
+                                                  user_id=user.id), grant_form)
+        if granted is not REFUSED:
             flash(_("Crédits attribués."), "success")
             return redirect(url_for("payments_staff.person", user_id=user.id), 303)
     return render_template("payments/staff/person.html", person=user, profile=profile, category_form=category_form,
@@ -265,17 +249,12 @@ def edit_product(product_id: int | None):
             form.vat_rate.errors = [*form.vat_rate.errors, _("Taux invalide (par exemple 20).")]
             bad = True
         if not bad:
-            try:
-                product = catalogue.save_product(
-                    product, kind=ProductKind(form.kind.data), name=form.name.data, description=form.description.data,
-                    space_id=int(form.space_id.data) if (form.space_id.data or "").isdigit() else None,
-                    credit_quantity=form.credit_quantity.data or 0, vat_rate_bp=vat, active=form.active.data,
-                    prices=prices, now=utcnow(), event_id=form.event_id.data, half_day_prices=half_days)
-            except DomainError as err:
-                db.session.rollback()
-                show_domain_error(form, err)
-            else:
-                db.session.commit()
+            saved = committed(lambda: catalogue.save_product(
+                product, kind=ProductKind(form.kind.data), name=form.name.data, description=form.description.data,
+                space_id=int(form.space_id.data) if (form.space_id.data or "").isdigit() else None,
+                credit_quantity=form.credit_quantity.data or 0, vat_rate_bp=vat, active=form.active.data,
+                prices=prices, now=utcnow(), event_id=form.event_id.data, half_day_prices=half_days), form)
+            if saved is not REFUSED:
                 flash(_("Produit enregistré."), "success")
                 return redirect(url_for("payments_staff.products"), 303)
     return render_template("payments/admin/edit_product.html", form=form, product=product), status_for(form)

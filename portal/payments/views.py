@@ -13,7 +13,7 @@ from sqlalchemy.exc import OperationalError
 from portal.db import sqlite_write_intent, utcnow
 from portal.errors import DomainError
 from portal.extensions import csrf, db
-from portal.forms import show_domain_error, status_for
+from portal.forms import REFUSED, committed, status_for
 from portal.payments import stripe_gateway
 from portal.payments.errors import TransientFailure
 from portal.payments.forms import METHOD_LABELS, ButtonForm, DocumentForm, TicketPriceForm
@@ -123,13 +123,9 @@ def buy_product(product_id: int):
     form = ButtonForm()
     if not form.validate_on_submit():
         return redirect(url_for("payments.my_payments"), 303)
-    try:
-        payment = checkout.buy(current_user, catalogue.get_product(product_id), now=utcnow())
-    except DomainError as err:
-        db.session.rollback()
-        flash(str(err.message), "error")
+    payment = committed(lambda: checkout.buy(current_user, catalogue.get_product(product_id), now=utcnow()))
+    if payment is REFUSED:
         return redirect(url_for("payments.my_payments"), 303)
-    db.session.commit()
     return redirect(url_for("payments.show_payment", payment_id=payment.id), 303)
 
 
@@ -160,16 +156,12 @@ def start_checkout(payment_id: int):
     payment = lifecycle.get_payment(payment_id, current_user)
     if not ButtonForm().validate_on_submit():
         return redirect(url_for("payments.show_payment", payment_id=payment.id), 303)
-    try:
-        url = checkout.start(
-            payment, now=utcnow(),
-            success_url=absolute_url("payments.payment_done", payment_id=payment.id) + "?session_id={CHECKOUT_SESSION_ID}",
-            cancel_url=absolute_url("payments.show_payment", payment_id=payment.id))
-    except DomainError as err:
-        db.session.rollback()
-        flash(str(err.message), "error")
+    url = committed(lambda: checkout.start(
+        payment, now=utcnow(),
+        success_url=absolute_url("payments.payment_done", payment_id=payment.id) + "?session_id={CHECKOUT_SESSION_ID}",
+        cancel_url=absolute_url("payments.show_payment", payment_id=payment.id)))
+    if url is REFUSED:
         return redirect(url_for("payments.show_payment", payment_id=payment.id), 303)
-    db.session.commit()
     return redirect(url, 303)
 
 
@@ -250,13 +242,8 @@ def upload_document():
     form = DocumentForm()
     if form.validate_on_submit():
         upload = form.document.data
-        try:
-            catalogue.store_document(current_user, upload.filename, upload.read(5 * 1024 * 1024 + 1), now=utcnow())
-        except DomainError as err:
-            db.session.rollback()
-            show_domain_error(form, err)
-        else:
-            db.session.commit()
+        if committed(lambda: catalogue.store_document(current_user, upload.filename, upload.read(5 * 1024 * 1024 + 1),
+                                                      now=utcnow()), form) is not REFUSED:
             flash(_("Justificatif envoyé : l'équipe l'examine, puis le supprime."), "success")
             return redirect(url_for("payments.my_payments"), 303)
     return render_template("payments/upload_document.html", form=form), status_for(form)
@@ -319,16 +306,10 @@ def ticket_prices(event_id: int):
             getattr(form, f"price_{price.category.value}").data = f"{price.amount_cents / 100:.2f}".replace(".", ",")
     if form.validate_on_submit():
         prices = read_prices(form)
-        if prices is not None:
-            try:
-                events_link.set_ticket_prices(current_user, event, prices, now=utcnow())
-            except DomainError as err:
-                db.session.rollback()
-                show_domain_error(form, err)
-            else:
-                db.session.commit()
-                flash(_("Prix des billets enregistrés."), "success")
-                return redirect(url_for("events.show_event", event_id=event.id), 303)
+        if prices is not None and committed(
+                lambda: events_link.set_ticket_prices(current_user, event, prices, now=utcnow()), form) is not REFUSED:
+            flash(_("Prix des billets enregistrés."), "success")
+            return redirect(url_for("events.show_event", event_id=event.id), 303)
     from flask import current_app
 
     return render_template("payments/ticket_prices.html", form=form, event=event,
@@ -355,16 +336,12 @@ def pay_ticket(token: str):
     back = url_for("events.manage_registration", token=token)
     if not ButtonForm().validate_on_submit():
         return redirect(back, 303)
-    try:
-        url = checkout.start(
-            payment, now=utcnow(),
-            success_url=absolute_url("payments.ticket_paid", token=token) + "?session_id={CHECKOUT_SESSION_ID}",
-            cancel_url=absolute_url("events.manage_registration", token=token))
-    except DomainError as err:
-        db.session.rollback()
-        flash(str(err.message), "error")
+    url = committed(lambda: checkout.start(
+        payment, now=utcnow(),
+        success_url=absolute_url("payments.ticket_paid", token=token) + "?session_id={CHECKOUT_SESSION_ID}",
+        cancel_url=absolute_url("events.manage_registration", token=token)))
+    if url is REFUSED:
         return redirect(back, 303)
-    db.session.commit()
     return redirect(url, 303)
 
 

@@ -8,9 +8,8 @@ from wtforms import SelectChoice
 from portal.accounts.models import Role
 from portal.auth import role_required
 from portal.db import utcnow
-from portal.errors import DomainError
 from portal.extensions import db
-from portal.forms import show_domain_error, status_for
+from portal.forms import REFUSED, committed, status_for
 from portal.spaces.forms import CancelForm, ClosureForm, SpaceForm
 from portal.spaces.services import admin, queries
 from portal.qr import qr_svg
@@ -53,13 +52,8 @@ def _edit_space(space):
                 entry.form.closes_at.data = hours.closes_at if hours else None
     if form.validate_on_submit():
         hours = [(entry.form.opens_at.data, entry.form.closes_at.data) for entry in form.hours.entries]
-        try:
-            saved = admin.save_space(space, form.data, hours)
-        except DomainError as err:
-            db.session.rollback()
-            show_domain_error(form, err)
-        else:
-            db.session.commit()
+        saved = committed(lambda: admin.save_space(space, form.data, hours), form)
+        if saved is not REFUSED:
             flash(_("L'espace « %(name)s » est enregistré.", name=saved.name), "success")
             return redirect(url_for("spaces_admin.list_spaces"), 303)
     return render_template("spaces/admin/edit_space.html", form=form, space=space), status_for(form)
@@ -72,14 +66,9 @@ def closures():
     form.space_id.choices = [SelectChoice(0, _("Tout le tiers-lieu"))] + [
         SelectChoice(s.id, s.name) for s in queries.list_spaces(active_only=False)]
     if form.validate_on_submit():
-        try:
-            admin.add_closure(space_id=form.space_id.data or None, starts_on=form.starts_on.data,
-                              ends_on=form.ends_on.data, reason=form.reason.data)
-        except DomainError as err:
-            db.session.rollback()
-            show_domain_error(form, err)
-        else:
-            db.session.commit()
+        added = committed(lambda: admin.add_closure(space_id=form.space_id.data or None, starts_on=form.starts_on.data,
+                                                    ends_on=form.ends_on.data, reason=form.reason.data), form)
+        if added is not REFUSED:
             flash(_("Fermeture enregistrée."), "success")
             return redirect(url_for("spaces_admin.closures"), 303)
     return render_template("spaces/admin/closures.html", form=form, delete_form=CancelForm(),

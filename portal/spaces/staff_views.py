@@ -4,7 +4,7 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import SelectChoice
@@ -15,7 +15,7 @@ from portal.auth import role_required
 from portal.db import utcnow
 from portal.errors import DomainError
 from portal.extensions import db
-from portal.forms import show_domain_error, status_for
+from portal.forms import attempt, show_domain_error, status_for
 from portal.spaces.errors import BookingConflict, BookingRefused
 from portal.spaces.forms import CancelForm, DecisionForm, WalkInForm
 from portal.spaces.parsing import parse_day
@@ -44,18 +44,11 @@ def board():
 def decide(booking_id: int):
     form = DecisionForm()
     if form.validate_on_submit():
-        try:
-            booking = bookings.decide_booking(current_user, booking_id, approve=form.decision.data == "approve",
-                                              reason=form.reason.data, now=utcnow())
-        except DomainError as err:
-            db.session.rollback()
-            flash(str(err.message), "error")
-        else:
-            db.session.commit()
-            if booking.status.value == "confirmed":
-                flash(_("Réservation acceptée ; la personne est prévenue par e-mail."), "success")
-            else:
-                flash(_("Réservation refusée ; la personne est prévenue par e-mail."), "success")
+        attempt(lambda: bookings.decide_booking(current_user, booking_id, approve=form.decision.data == "approve",
+                                                reason=form.reason.data, now=utcnow()),
+                lambda booking: _("Réservation acceptée ; la personne est prévenue par e-mail.")
+                if booking.status.value == "confirmed"
+                else _("Réservation refusée ; la personne est prévenue par e-mail."))
     return redirect(url_for("spaces_staff.board"), 303)
 
 
@@ -69,14 +62,8 @@ def check_in(booking_id: int, token: str):
                                text=_("Ce code QR ne correspond à aucune réservation."), retry_after=None), 404
     form = CancelForm()
     if form.validate_on_submit():
-        try:
-            bookings.check_in(current_user, booking, now=utcnow())
-        except DomainError as err:
-            db.session.rollback()
-            flash(str(err.message), "error")
-        else:
-            db.session.commit()
-            flash(_("Arrivée de %(name)s enregistrée.", name=booking.holder_name), "success")
+        attempt(lambda: bookings.check_in(current_user, booking, now=utcnow()),
+                lambda _result: _("Arrivée de %(name)s enregistrée.", name=booking.holder_name))
         return redirect(url_for("spaces_staff.check_in", booking_id=booking_id, token=token), 303)
     return render_template("spaces/staff/check_in.html", booking=booking, form=form)
 

@@ -10,9 +10,8 @@ from wtforms.fields.choices import SelectChoice
 from portal.db import utcnow
 from portal.directory import services as directory
 from portal.directory.models import Organisation, OrganisationMembership
-from portal.errors import DomainError
 from portal.extensions import db
-from portal.forms import show_domain_error, status_for
+from portal.forms import REFUSED, attempt, committed, status_for
 from portal.timeutil import paris_to_utc, to_paris
 from portal.volunteers import services
 from portal.volunteers.forms import AnswerForm, ButtonForm, CallForm, CancelCallForm, VolunteerForm
@@ -54,13 +53,7 @@ def join():
             neighbourhood=form.neighbourhood.data or "", note=form.note.data or "",
             skill_ids=list(form.skills.data or []), languages=list(form.languages.data or []),
             slots=list(form.slots.data or []), active=bool(form.active.data))
-        try:
-            services.save_volunteer(current_user, data, now=utcnow())
-        except DomainError as err:
-            db.session.rollback()
-            show_domain_error(form, err)
-        else:
-            db.session.commit()
+        if committed(lambda: services.save_volunteer(current_user, data, now=utcnow()), form) is not REFUSED:
             flash(_("Merci ! Vous faites partie des bénévoles. Voici les appels qui vous correspondent."), "success")
             return redirect(url_for("volunteers.index"), 303)
     return render_template("volunteers/join.html", form=form, volunteer=volunteer,
@@ -106,13 +99,8 @@ def new_call():
     form.organisation_id.choices = _organisation_choices()
     if form.validate_on_submit():
         data = _call_data(form)
-        try:
-            call = services.create_call(current_user, data, now=utcnow())
-        except DomainError as err:
-            db.session.rollback()
-            show_domain_error(form, err)
-        else:
-            db.session.commit()
+        call = committed(lambda: services.create_call(current_user, data, now=utcnow()), form)
+        if call is not REFUSED:
             flash(_("L'appel est publié. Voici les bénévoles qui pourraient y répondre."), "success")
             return redirect(url_for("volunteers.show_call", call_id=call.id), 303)
     return render_template("volunteers/new_call.html", form=form), status_for(form)
@@ -138,14 +126,8 @@ def answer(call_id: int):
     if not form.validate_on_submit():
         flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "error")
         return redirect(url_for("volunteers.show_call", call_id=call_id), 303)
-    try:
-        services.answer_call(current_user, call, form.message.data or "", now=utcnow())
-    except DomainError as err:
-        db.session.rollback()
-        flash(str(err.message), "error")
-    else:
-        db.session.commit()
-        flash(_("Merci ! L'organisateur a reçu votre proposition et vous répondra."), "success")
+    attempt(lambda: services.answer_call(current_user, call, form.message.data or "", now=utcnow()),
+            _("Merci ! L'organisateur a reçu votre proposition et vous répondra."))
     return redirect(url_for("volunteers.show_call", call_id=call_id), 303)
 
 
@@ -169,14 +151,8 @@ def decide(answer_id: int):
         abort(403)
     if not ButtonForm().validate_on_submit() or request.form.get("accept") not in ("1", "0"):
         abort(400)
-    try:
-        services.decide(current_user, answer_row, request.form["accept"] == "1", now=utcnow())
-    except DomainError as err:
-        db.session.rollback()
-        flash(str(err.message), "error")
-    else:
-        db.session.commit()
-        flash(_("Décision enregistrée ; le ou la bénévole est prévenu·e par e-mail."), "success")
+    attempt(lambda: services.decide(current_user, answer_row, request.form["accept"] == "1", now=utcnow()),
+            _("Décision enregistrée ; le ou la bénévole est prévenu·e par e-mail."))
     return redirect(url_for("volunteers.show_call", call_id=answer_row.call_id), 303)
 
 
@@ -188,14 +164,7 @@ def close(call_id: int):
         abort(400)
     if not services.may_manage(current_user, call):
         abort(403)
-    try:
-        services.close_call(current_user, call, now=utcnow())
-    except DomainError as err:
-        db.session.rollback()
-        flash(str(err.message), "error")
-    else:
-        db.session.commit()
-        flash(_("L'appel est clos."), "success")
+    attempt(lambda: services.close_call(current_user, call, now=utcnow()), _("L'appel est clos."))
     return redirect(url_for("volunteers.show_call", call_id=call_id), 303)
 
 
@@ -222,13 +191,8 @@ def edit_call(call_id: int):
     if call.organisation_id and all(c.value != str(call.organisation_id) for c in form.organisation_id.choices):
         form.organisation_id.choices.append(SelectChoice(str(call.organisation_id), call.organisation.name))
     if form.validate_on_submit():
-        try:
-            services.update_call(current_user, call, _call_data(form), now=utcnow())
-        except DomainError as err:
-            db.session.rollback()
-            show_domain_error(form, err)
-        else:
-            db.session.commit()
+        if committed(lambda: services.update_call(current_user, call, _call_data(form), now=utcnow()),
+                     form) is not REFUSED:
             flash(_("L'appel est modifié ; les bénévoles qui ont répondu sont prévenus si la date ou le lieu change."),
                   "success")
             return redirect(url_for("volunteers.show_call", call_id=call_id), 303)
@@ -245,12 +209,6 @@ def cancel(call_id: int):
     if not form.validate_on_submit():
         flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "error")
         return redirect(url_for("volunteers.show_call", call_id=call_id), 303)
-    try:
-        services.cancel_call(current_user, call, form.message.data, now=utcnow())
-    except DomainError as err:
-        db.session.rollback()
-        flash(str(err.message), "error")
-    else:
-        db.session.commit()
-        flash(_("L'appel est annulé ; les bénévoles qui avaient répondu ont reçu votre message."), "success")
+    attempt(lambda: services.cancel_call(current_user, call, form.message.data, now=utcnow()),
+            _("L'appel est annulé ; les bénévoles qui avaient répondu ont reçu votre message."))
     return redirect(url_for("volunteers.show_call", call_id=call_id), 303)
