@@ -20,9 +20,21 @@ def holds_for_payment(quote: pricing.Quote | None) -> bool:
     return quote is not None and quote.needs_payment and quote.online
 
 
-def booking_created(booking, quote: pricing.Quote | None, *, actor_id: int, now: datetime) -> None:
-    if quote is not None:
-        bookings_link.after_booking_created(booking, quote, actor_id=actor_id, now=now)
+def booking_created(booking, quote: pricing.Quote | None, *, actor_id: int, now: datetime,
+                    series_payment: list | None = None) -> None:
+    """Credits are used at once. What is to pay opens a payment, or, for an occurrence of a recurring
+    booking (``series_payment`` given), waits for ``series_booked`` to open one payment for all."""
+    if quote is None:
+        return
+    if series_payment is not None and quote.outcome == pricing.PAY:
+        series_payment.append((booking, quote))
+        return
+    bookings_link.after_booking_created(booking, quote, actor_id=actor_id, now=now)
+
+
+def series_booked(user, series_payment: list, *, now: datetime):
+    """The one payment for the occurrences of a recurring booking that are to pay (None when none is)."""
+    return bookings_link.open_series_payment(user, series_payment, now=now)
 
 
 def booking_cancelled(booking, *, within_rules: bool, actor_id: int | None, now: datetime) -> None:

@@ -215,6 +215,22 @@ class Payment(TimestampMixin, db.Model):
         return self.status == PaymentStatus.PENDING
 
 
+class PaymentBooking(db.Model):
+    """A booking paid as part of one payment for several: the occurrences of a recurring booking.
+
+    Each keeps its share, refunded alone when that occurrence is cancelled.
+    """
+
+    __tablename__ = "payment_bookings"
+
+    payment_id: Mapped[int] = mapped_column(ForeignKey("payments.id", ondelete="CASCADE"), primary_key=True)
+    booking_id: Mapped[int] = mapped_column(ForeignKey("bookings.id", ondelete="CASCADE"), primary_key=True,
+                                            unique=True)
+    amount_cents: Mapped[int]
+
+    __table_args__ = (CheckConstraint("amount_cents > 0", name="positive_share"),)
+
+
 class MembershipStatus(StrEnum):
     INCOMPLETE = "incomplete"
     ACTIVE = "active"

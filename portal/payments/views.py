@@ -19,7 +19,7 @@ from portal.payments.errors import TransientFailure
 from portal.payments.forms import METHOD_LABELS, ButtonForm, DocumentForm, TicketPriceForm
 from portal.payments.models import BookerCategory, Document, Membership, MembershipStatus, PaymentStatus
 from portal.payments.receipt_pdf import document_pdf
-from portal.payments.services import catalogue, checkout, credits, documents, lifecycle, pricing, webhooks
+from portal.payments.services import bookings_link, catalogue, checkout, credits, documents, lifecycle, pricing, webhooks
 from portal.urls import absolute_url
 
 log = logging.getLogger(__name__)
@@ -135,7 +135,7 @@ def show_payment(payment_id: int):
     payment = lifecycle.get_payment(payment_id, current_user)
     return allowing_stripe_redirects(render_template(
         "payments/show_payment.html", payment=payment, form=ButtonForm(), receipt=documents.receipt_of(payment.id),
-        online=stripe_gateway.configured()))
+        online=stripe_gateway.configured(), dates=bookings_link.dates_paid_by(payment.id)))
 
 
 @bp.get("/reservations/<int:booking_id>/paiement")
@@ -192,12 +192,7 @@ def abandon_payment(payment_id: int):
     payment = lifecycle.get_payment(payment_id, current_user)
     if ButtonForm().validate_on_submit():
         try:
-            if payment.booking_id:
-                from portal.spaces.services.bookings import cancel_booking, get_booking
-
-                cancel_booking(current_user, get_booking(payment.booking_id, current_user), now=utcnow(), notify=False)
-            else:
-                lifecycle.cancel_open_payment(payment, now=utcnow())
+            bookings_link.give_up(current_user, payment, now=utcnow())
         except (DomainError, stripe_gateway.GatewayUnavailable) as err:
             db.session.rollback()
             flash(str(getattr(err, "message", err)), "error")

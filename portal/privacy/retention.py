@@ -216,6 +216,7 @@ TABLES: dict[str, Table] = {
     "prices": Table(personal={}, other=cols("id", "product_id", "category", "amount_cents", "half_day_amount_cents")),
     "stripe_events": Table(personal={}, other=cols("id", "type", "applied_at", "outcome")),
     "document_counters": Table(personal={}, other=cols("name", "last_value")),
+    "payment_bookings": Table(personal={}, other=cols("payment_id", "booking_id", "amount_cents")),
     "payment_profiles": Table(
         personal={"user_id": LINK, "category": ACCOUNT, "category_set_by_id": LINK, "category_note": ACCOUNT,
                   "document_name": ACCOUNT, "document_uploaded_at": ACCOUNT, "stripe_customer_id": PAYMENT},

@@ -34,7 +34,7 @@ from portal.spaces.forms import (
 )
 from markupsafe import Markup
 
-from portal.spaces.models import Audience, SlotMode
+from portal.spaces.models import Audience, BookingStatus, SlotMode
 from portal.spaces.parsing import parse_day, parse_instant, parse_int
 from portal.spaces.services import availability, bookings, feeds, queries, recurrence, rules
 from portal.spaces.services import cache as availability_cache
@@ -436,10 +436,13 @@ def new_series():
                 db.session.commit()
                 flash(_("Dates réservées : %(booked)s. Dates impossibles : %(skipped)s.", booked=len(booked),
                         skipped=len(skipped)), "success")
+                if booked[0].status == BookingStatus.AWAITING_PAYMENT:  # one payment holds every date
+                    return redirect(url_for("payments.pay_booking", booking_id=booked[0].id), 303)
                 return redirect(url_for("spaces.my_bookings"), 303)
             occurrences = recurrence.preview_series(current_user, **arguments)
         except DomainError as err:
             db.session.rollback()
             show_domain_error(form, err)
     status = 422 if form.errors else 200
-    return render_template("spaces/new_series.html", form=form, occurrences=occurrences), status
+    space = queries.get_space(form.space_id.data) if occurrences else None
+    return render_template("spaces/new_series.html", form=form, occurrences=occurrences, space=space), status

@@ -4,11 +4,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from portal.extensions import db
-from portal.payments.models import CreditBalance, Payment, PaymentMethod, PaymentStatus
+from portal.payments.models import CreditBalance, Payment, PaymentBooking, PaymentMethod, PaymentStatus
 from portal.payments.services import credits, lifecycle
 from portal.payments.services.pricing import CREDITS, PAY, Quote
 from portal.spaces.models import Booking, BookingStatus
@@ -25,17 +25,58 @@ def after_booking_created(booking: Booking, quote: Quote, *, actor_id: int, now:
                               hold=True)
 
 
+def open_series_payment(user, paid: list[tuple[Booking, Quote]], *, now: datetime) -> Payment | None:
+    """One payment for the occurrences of a recurring booking that are to pay, each with its share."""
+    if not paid:
+        return None
+    first = paid[0][1]
+    label = str(_l("%(label)s — %(count)s dates", label=first.label, count=len(paid)))
+    return lifecycle.new_payment(user, first, now=now, description=label, hold=True,
+                                 covers=[(booking.id, quote.amount_cents) for booking, quote in paid])
+
+
+def covered_bookings(payment_id: int) -> list[PaymentBooking]:
+    return list(db.session.scalars(select(PaymentBooking).where(PaymentBooking.payment_id == payment_id)
+                                   .order_by(PaymentBooking.booking_id)))
+
+
+def dates_paid_by(payment_id: int) -> list[tuple[Booking, int]]:
+    """The occurrences one payment covers, in date order, with each one's share."""
+    return list(db.session.execute(
+        select(Booking, PaymentBooking.amount_cents).join(PaymentBooking, PaymentBooking.booking_id == Booking.id)
+        .where(PaymentBooking.payment_id == payment_id).order_by(Booking.starts_at)).tuples())
+
+
+def confirm_paid_series(payment: Payment, *, now: datetime) -> bool:
+    """Every occurrence still held (or still free) is confirmed; the shares of the others are given back."""
+    delivered = 0
+    for link in covered_bookings(payment.id):
+        booking = db.session.get(Booking, link.booking_id)
+        if booking is not None and _confirm(booking, now, notify=False):
+            delivered += link.amount_cents
+    if not delivered:
+        return False
+    missing = payment.amount_cents - delivered
+    if missing > 0:
+        lifecycle.refund(payment, missing, now=now,
+                         reason=str(_l("Dates de la série annulées ou plus disponibles")))
+    return True
+
+
 def confirm_paid_booking(payment: Payment, *, now: datetime) -> bool:
     """The booking becomes confirmed; if its hold had ended, it is taken again when still free."""
     booking = db.session.get(Booking, payment.booking_id)
-    if booking is None:
-        return False
+    return booking is not None and _confirm(booking, now, notify=True)
+
+
+def _confirm(booking: Booking, now: datetime, *, notify: bool) -> bool:
     if booking.status == BookingStatus.AWAITING_PAYMENT:
         booking.status = BookingStatus.CONFIRMED
         booking.updated_at = now
         booking.sequence += 1
         db.session.flush()
-        _notify_confirmed(booking, now)
+        if notify:
+            _notify_confirmed(booking, now)
         return True
     if booking.status == BookingStatus.CONFIRMED:
         return True
@@ -50,7 +91,7 @@ def confirm_paid_booking(payment: Payment, *, now: datetime) -> bool:
     except IntegrityError:
         return False  # someone else has the slot now
     db.session.refresh(booking)
-    if result.rowcount == 1:
+    if result.rowcount == 1 and notify:
         _notify_confirmed(booking, now)
     return result.rowcount == 1
 
@@ -61,14 +102,20 @@ def _notify_confirmed(booking: Booking, now: datetime) -> None:
     notifications.booking_created(booking, now=now)
 
 
-def release_booking(payment: Payment, *, now: datetime) -> None:
+def release_bookings(payment: Payment, *, now: datetime) -> None:
+    """The hold ended unpaid: the slots it held (one booking, or a series' occurrences) are freed."""
+    ids = [payment.booking_id] if payment.booking_id is not None else [
+        link.booking_id for link in covered_bookings(payment.id)]
+    if not ids:
+        return
     db.session.execute(
-        update(Booking).where(Booking.id == payment.booking_id, Booking.status == BookingStatus.AWAITING_PAYMENT)
+        update(Booking).where(Booking.id.in_(ids), Booking.status == BookingStatus.AWAITING_PAYMENT)
         .values(status=BookingStatus.CANCELLED, cancelled_at=now, updated_at=now, sequence=Booking.sequence + 1)
         .execution_options(synchronize_session=False))
-    booking = db.session.get(Booking, payment.booking_id)
-    if booking is not None:
-        db.session.refresh(booking)
+    for booking_id in ids:
+        booking = db.session.get(Booking, booking_id)
+        if booking is not None:
+            db.session.refresh(booking)
 
 
 def after_booking_cancelled(booking: Booking, *, within_rules: bool, actor_id: int | None, now: datetime) -> None:
@@ -81,16 +128,70 @@ def after_booking_cancelled(booking: Booking, *, within_rules: bool, actor_id: i
     payment = lifecycle.payment_for_booking(booking.id)
     if payment is None:
         return
+    link = db.session.get(PaymentBooking, (payment.id, booking.id)) if payment.booking_id is None else None
     if payment.status == PaymentStatus.PENDING:
-        lifecycle.cancel_open_payment(payment, now=now)
+        if link is None:
+            lifecycle.cancel_open_payment(payment, now=now)
+        else:
+            _drop_from_open_payment(payment, link, now)
         return
     if payment.status not in (PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED):
         return
     share = 100 if within_rules else current_app.config["PAYMENTS_LATE_REFUND_PERCENT"]
-    amount = payment.amount_cents * share // 100
+    amount = (link.amount_cents if link is not None else payment.amount_cents) * share // 100
     if amount > 0:
         lifecycle.refund(payment, amount, now=now, reason=reason)
 
 
+def _drop_from_open_payment(payment: Payment, link: PaymentBooking, now: datetime) -> None:
+    """One occurrence of a series not yet paid is cancelled: the payment no longer covers it.
+
+    Its amount goes down unless a hosted payment page may still be paid at the old amount; then
+    the difference is given back when the payment arrives (see confirm_paid_series).
+    """
+    share = link.amount_cents
+    db.session.delete(link)
+    db.session.flush()
+    if not covered_bookings(payment.id):
+        lifecycle.cancel_open_payment(payment, now=now)
+        return
+    if payment.stripe_session_id and not _session_closed(payment.stripe_session_id):
+        return
+    db.session.execute(
+        update(Payment).where(Payment.id == payment.id, Payment.status == PaymentStatus.PENDING)
+        .values(amount_cents=Payment.amount_cents - share, stripe_session_id=None, updated_at=now)
+        .execution_options(synchronize_session=False))
+    db.session.refresh(payment)
+
+
+def _session_closed(session_id: str) -> bool:
+    """Expire the hosted page and make sure it can no longer be paid."""
+    from portal.payments import stripe_gateway
+
+    try:
+        stripe_gateway.expire_checkout_session(session_id)
+        return stripe_gateway.retrieve_checkout_session(session_id).status == "expired"
+    except stripe_gateway.GatewayUnavailable:
+        return False
+
+
 def desk_payment_open(payment: Payment) -> bool:
     return payment.method == PaymentMethod.DESK and payment.status == PaymentStatus.PENDING
+
+
+def give_up(actor, payment: Payment, *, now: datetime) -> None:
+    """The person gives up paying: the booking, or every date the payment was for, is freed."""
+    from portal.spaces.models import ACTIVE_STATUSES
+    from portal.spaces.services.bookings import cancel_booking, get_booking
+
+    if payment.booking_id is not None:
+        cancel_booking(actor, get_booking(payment.booking_id, actor), now=now, notify=False)
+        return
+    dates = [booking for booking, _share in dates_paid_by(payment.id)]
+    for booking in dates:
+        get_booking(booking.id, actor)  # theirs, or staff
+    lifecycle.cancel_open_payment(payment, now=now)  # frees the dates held for it
+    for booking in dates:
+        db.session.refresh(booking)
+        if booking.status in ACTIVE_STATUSES:  # booked and to pay at the desk
+            cancel_booking(actor, booking, now=now, notify=False)

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 
 from portal.accounts.models import User
 from portal.errors import NotFound, PermissionDenied
@@ -23,6 +23,7 @@ from portal.payments.models import (
     Membership,
     MembershipStatus,
     Payment,
+    PaymentBooking,
     PaymentMethod,
     PaymentStatus,
     Product,
@@ -40,17 +41,24 @@ def stripe_on() -> bool:
 
 
 def new_payment(user: User | None, quote: Quote, *, now: datetime, description: str, booking_id: int | None = None,
-                registration_id: int | None = None, product: Product | None = None, hold: bool = False) -> Payment:
+                registration_id: int | None = None, product: Product | None = None, hold: bool = False,
+                covers: list[tuple[int, int]] | None = None) -> Payment:
+    """``covers``: (booking id, share) of each booking one payment pays for; the amount is their sum."""
     online = stripe_on()
     payment = Payment(
         user_id=user.id if user is not None else None, product_id=quote.product_id, booking_id=booking_id,
         registration_id=registration_id, description=description[:300], category=quote.category,
-        amount_cents=quote.amount_cents, vat_rate_bp=quote.vat_rate_bp,
+        amount_cents=sum(share for _id, share in covers) if covers else quote.amount_cents,
+        vat_rate_bp=quote.vat_rate_bp,
         method=PaymentMethod.STRIPE if online else PaymentMethod.DESK, status=PaymentStatus.PENDING,
         hold_expires_at=now + HOLD if (hold and online) else None, created_at=now, updated_at=now,
     )
     db.session.add(payment)
     db.session.flush()
+    for booking_id_, share in covers or ():
+        db.session.add(PaymentBooking(payment_id=payment.id, booking_id=booking_id_, amount_cents=share))
+    if covers:
+        db.session.flush()
     return payment
 
 
@@ -62,7 +70,10 @@ def get_payment(payment_id: int, viewer: User) -> Payment:
 
 
 def payment_for_booking(booking_id: int) -> Payment | None:
-    return db.session.scalar(select(Payment).where(Payment.booking_id == booking_id).order_by(Payment.id.desc()).limit(1))
+    """The booking's own payment, or the one paying for its series."""
+    in_series = select(PaymentBooking.payment_id).where(PaymentBooking.booking_id == booking_id)
+    return db.session.scalar(select(Payment).where(or_(Payment.booking_id == booking_id, Payment.id.in_(in_series)))
+                             .order_by(Payment.id.desc()).limit(1))
 
 
 def payments_of(user_id: int, limit: int = 100) -> list[Payment]:
@@ -110,14 +121,16 @@ def fulfil(payment_id: int, *, now: datetime, payment_intent: str | None = None,
 
 
 def _deliver(payment: Payment, *, now: datetime, subscription_id: str | None) -> bool:
-    if payment.booking_id is not None:
-        from portal.payments.services import bookings_link
+    from portal.payments.services import bookings_link
 
+    if payment.booking_id is not None:
         return bookings_link.confirm_paid_booking(payment, now=now)
     if payment.registration_id is not None:
         from portal.payments.services import events_link
 
         return events_link.registration_still_holds(payment)
+    if bookings_link.covered_bookings(payment.id):
+        return bookings_link.confirm_paid_series(payment, now=now)
     product = payment.product
     if product is not None and product.credit_kind is not None:
         credits.grant(product.credit_kind, product.credit_quantity, reason=str(_l("Achat : %(name)s", name=product.name)),
@@ -181,10 +194,10 @@ def release(payment_id: int, *, now: datetime, status: PaymentStatus = PaymentSt
         return False
     payment = db.session.get(Payment, payment_id)
     db.session.refresh(payment)
-    if payment.booking_id is not None:
+    if payment.registration_id is None and payment.membership_id is None:
         from portal.payments.services import bookings_link
 
-        bookings_link.release_booking(payment, now=now)
+        bookings_link.release_bookings(payment, now=now)
     if payment.registration_id is not None:
         from portal.payments.services import events_link
 

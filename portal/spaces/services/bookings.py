@@ -68,11 +68,13 @@ def create_booking(
     notify: bool = True,
     quota_checked: bool = False,
     for_event: bool = False,
+    series_payment: list | None = None,
 ) -> Booking:
     """Hold a slot for ``actor`` (or, for staff, on behalf of someone).
 
     Returns the existing booking when ``idempotency_key`` was already used by
-    this actor, so a double tap books once.
+    this actor, so a double tap books once. ``series_payment`` collects what an
+    occurrence of a recurring booking is to pay, paid once for the whole series.
     """
     if idempotency_key:
         existing = find_by_idempotency_key(actor, idempotency_key)
@@ -133,7 +135,7 @@ def create_booking(
             if resource_id is not None:
                 break
             continue  # another request took this desk meanwhile: try the next free one
-        payment_hooks.booking_created(booking, quote, actor_id=actor.id, now=now)
+        payment_hooks.booking_created(booking, quote, actor_id=actor.id, now=now, series_payment=series_payment)
         if notify and status != BookingStatus.AWAITING_PAYMENT:
             notifications.booking_created(booking, now=now)
         return booking

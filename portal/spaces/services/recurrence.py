@@ -10,6 +10,7 @@ from sqlalchemy import select
 from portal.accounts.models import User
 from portal.errors import NotFound
 from portal.extensions import db
+from portal.payments import hooks as payment_hooks
 from portal.spaces.errors import BookingConflict, BookingRefused
 from portal.spaces.models import ACTIVE_STATUSES, Booking, BookingSeries
 from portal.spaces.services import bookings as booking_service
@@ -93,7 +94,7 @@ def book_series(actor: User, *, space_id: int, starts_on: date, until: date, sta
                            starts_on=starts_on, until=until, created_at=now)
     db.session.add(series)
     db.session.flush()
-    booked, skipped = [], []
+    booked, skipped, to_pay = [], [], []
     space = queries.get_space(space_id)
     if not actor.is_staff:
         rules.check_quota(actor, space, now, adding=len([o for o in occurrences if o.free]))
@@ -104,12 +105,13 @@ def book_series(actor: User, *, space_id: int, starts_on: date, until: date, sta
         try:
             booked.append(booking_service.create_booking(
                 actor, space_id=space_id, starts_at=occurrence.starts_at, ends_at=occurrence.ends_at,
-                now=now, title=title, series=series, notify=False, quota_checked=True))
+                now=now, title=title, series=series, notify=False, quota_checked=True, series_payment=to_pay))
         except (BookingConflict, BookingRefused) as err:
             occurrence.problem = str(err.message)
             skipped.append(occurrence)
     if not booked:
         raise BookingRefused(_l("Aucune date de la série n'est libre : rien n'a été réservé."), field="starts_on")
+    payment_hooks.series_booked(actor, to_pay, now=now)
     return series, booked, skipped
 
 
