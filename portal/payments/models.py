@@ -201,6 +201,7 @@ class Payment(TimestampMixin, db.Model):
     user = relationship("User", foreign_keys=[user_id])
     product: Mapped[Product | None] = relationship()
     booking = relationship("Booking")
+    registration = relationship("Registration")
     recorded_by = relationship("User", foreign_keys=[recorded_by_id])
 
     __table_args__ = (

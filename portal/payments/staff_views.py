@@ -6,6 +6,7 @@ from datetime import timedelta
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 from wtforms import SelectChoice
 
 from portal.accounts.models import Role, User
@@ -76,7 +77,10 @@ def desk():
 
 
 def _render_desk(*, sale_form=None, org_form=None):
-    open_payments = list(db.session.scalars(select(Payment).where(Payment.status == PaymentStatus.PENDING)
+    # Who pays is shown for each: loaded in one query per kind, not one per payment.
+    payer = (selectinload(Payment.user), selectinload(Payment.registration))
+    open_payments = list(db.session.scalars(select(Payment).options(*payer)
+                                            .where(Payment.status == PaymentStatus.PENDING)
                                             .order_by(Payment.created_at).limit(200)))
     today = paris_today(utcnow())
     return render_template("payments/staff/desk.html", open_payments=open_payments, pay_form=DeskPaymentForm(),
@@ -84,7 +88,8 @@ def _render_desk(*, sale_form=None, org_form=None):
                            organisation_balances=credits.organisation_balances(),
                            to_review=catalogue.profiles_to_review(),
                            period=PeriodForm(first=today.replace(day=1), last=today),
-                           recent=list(db.session.scalars(select(Payment).where(Payment.status != PaymentStatus.PENDING)
+                           recent=list(db.session.scalars(select(Payment).options(*payer)
+                                                          .where(Payment.status != PaymentStatus.PENDING)
                                                           .order_by(Payment.updated_at.desc()).limit(30))))
 
 

@@ -144,3 +144,50 @@ def test_without_online_payment_a_visitor_pays_at_the_door(app, db, make_user):
     assert registration.status.value == "registered"
     assert db.session.scalar(select(Payment).where(Payment.registration_id == registration.id)) is None
     assert visitor.post(f"/evenements/inscription/{registration.token}/payer").status_code == 404
+
+
+def test_the_desk_names_who_pays_with_the_same_queries_whatever_the_number(app, db, stripe_on, make_user):
+    from portal.db import utcnow
+    from portal.events.services import registrations
+    from tests.support import PASSWORD
+
+    event = _paid_event(db, make_user, capacity=50)
+    staff = make_user(roles=("member", "staff"))
+    desk = app.test_client()
+    assert desk.post("/connexion", data={"email": staff.email, "password": PASSWORD}).status_code == 302
+    db.session.rollback()  # the sign-in wrote: read afresh
+
+    def add(count):
+        for n in range(count):
+            registrations.register_member(make_user(name=f"Membre {n}"), event, now=utcnow())
+            guest = registrations.register_guest(event, name=f"Visiteur {n}", email=f"v{n}-{id(desk)}@example.org",
+                                                 now=utcnow())
+            registrations.confirm_guest(guest.token, now=utcnow())
+        db.session.commit()
+
+    add(1)
+    first, few = _desk_queries(db, desk)
+    assert "Visiteur 0" in page(first) and "Membre 0" in page(first)
+    add(4)
+    second, many = _desk_queries(db, desk)
+    assert "Visiteur 3" in page(second)
+    assert many == few
+
+
+def _desk_queries(db, client):
+    from sqlalchemy import event as sa_event
+
+    statements = []
+
+    def count(*_args):
+        statements.append(1)
+
+    db.session.rollback()
+    sa_event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        response = client.get("/equipe/paiements")
+    finally:
+        sa_event.remove(db.engine, "before_cursor_execute", count)
+    db.session.rollback()  # end the request's read, which shared this test's session
+    assert response.status_code == 200
+    return response, len(statements)
