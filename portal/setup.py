@@ -128,9 +128,11 @@ def register_security(app: Flask) -> None:
 
 
 def register_templates(app: Flask) -> None:
+    from portal.static_assets import init_static_versions
     from portal.templating import init_templating
 
     init_templating(app)
+    init_static_versions(app)
 
 
 def register_errors(app: Flask) -> None:
