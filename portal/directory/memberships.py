@@ -193,6 +193,6 @@ def _tell_the_team(organisation: Organisation, now: datetime) -> None:
     for staff in staff_members():
         _notice(staff, organisation, now, _l("%(name)s n'a plus de responsable", name=organisation.name),
                 Translated(_l("La seule personne qui gérait « %(organisation)s » a supprimé son compte et "
-                              "l'organisation n'a pas d'autre membre. L'équipe peut modifier sa fiche, la masquer "
+                              "l'organisation n'a pas d'autre membre actif. L'équipe peut modifier sa fiche, la masquer "
                               "ou y ajouter un nouveau responsable."), organisation=organisation.name),
                 "directory.show_organisation")

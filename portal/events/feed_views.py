@@ -54,6 +54,7 @@ def _feed(name, cache_key: tuple, **scope) -> Response:
     if version[1]:
         response.headers["Last-Modified"] = _http_date(version[1])
     response.headers["Cache-Control"] = "public, max-age=300"
+    response.vary.add("Accept-Language")  # names and labels are in the asker's language
     return response
 
 

@@ -37,6 +37,10 @@ def series_booked(user, series_payment: list, *, now: datetime):
     return bookings_link.open_series_payment(user, series_payment, now=now)
 
 
+def before_booking_cancelled(booking) -> None:
+    bookings_link.lock_payment_of(booking.id)
+
+
 def booking_cancelled(booking, *, within_rules: bool, actor_id: int | None, now: datetime) -> None:
     bookings_link.after_booking_cancelled(booking, within_rules=within_rules, actor_id=actor_id, now=now)
 
@@ -46,20 +50,24 @@ def registration_created(registration, *, now: datetime) -> None:
     events_link.after_registration(registration, now=now)
 
 
-def registration_cancelled(registration, *, now: datetime) -> None:
-    events_link.after_registration_cancelled(registration, now=now)
+def registration_cancelled(registration, *, now: datetime, in_full: bool = False) -> None:
+    events_link.after_registration_cancelled(registration, now=now, in_full=in_full)
+
+
+def event_cancelled(event, *, now: datetime) -> None:
+    events_link.after_event_cancelled(event, now=now)
 
 
 def open_online_payment_id(registration) -> int | None:
     """Where to send a member who just registered to a paid event: the ticket to pay now."""
-    payment = events_link.payment_for_registration(registration.id)
-    if payment is not None and payment.status.value == "pending" and payment.method.value == "stripe":
-        return payment.id
-    return None
+    payment = ticket_due(registration)
+    return payment.id if payment is not None else None
 
 
 def ticket_due(registration):
     """The ticket still to pay online for this registration (its seat is held until the payment's deadline)."""
+    if not registration.holds_seat or registration.event.is_cancelled:
+        return None
     payment = events_link.payment_for_registration(registration.id)
     if payment is None or payment.status.value != "pending" or payment.method.value != "stripe":
         return None

@@ -327,9 +327,12 @@ def _guest_ticket(token: str):
 
 @bp.post("/evenements/inscription/<token>/payer")
 def pay_ticket(token: str):
-    _registration, payment = _guest_ticket(token)
+    from portal.payments.hooks import ticket_due
+
+    registration, _payment = _guest_ticket(token)
     back = url_for("events.manage_registration", token=token)
-    if not ButtonForm().validate_on_submit():
+    payment = ticket_due(registration)  # none once declined, cancelled or paid
+    if payment is None or not ButtonForm().validate_on_submit():
         return redirect(back, 303)
     url = committed(lambda: checkout.start(
         payment, now=utcnow(),
@@ -350,8 +353,10 @@ def ticket_paid(token: str):
         db.session.commit()
     else:
         db.session.rollback()
-    _registration, payment = _guest_ticket(token)
-    if payment.status == PaymentStatus.PAID:
+    registration, payment = _guest_ticket(token)
+    if payment.status == PaymentStatus.PAID and registration.status.value == "pending":
+        flash(_("Paiement reçu, merci ! L'organisation doit encore valider votre inscription."), "success")
+    elif payment.status == PaymentStatus.PAID:
         flash(_("Paiement reçu, merci ! Votre place est confirmée."), "success")
     else:
         flash(_("Votre paiement est en cours de confirmation : rechargez cette page dans un instant."), "info")
@@ -360,8 +365,8 @@ def ticket_paid(token: str):
 
 @bp.get("/evenements/inscription/<token>/recu/<int:document_id>.pdf")
 def ticket_document(token: str, document_id: int):
-    _registration, payment = _guest_ticket(token)
+    registration, _payment = _guest_ticket(token)
     doc = db.session.get(Document, document_id)
-    if doc is None or doc.payment_id != payment.id:
+    if doc is None or doc.payment.registration_id != registration.id:  # any receipt or credit note of theirs
         abort(404)
     return _pdf_download(doc)

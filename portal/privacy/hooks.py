@@ -1,11 +1,12 @@
 """Hooks of the packages that existed before the privacy package (spaces, events, directory)."""
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 
 from portal.extensions import db
 from portal.privacy.registry import register
@@ -52,14 +53,25 @@ def _cancel_registrations(user, now: datetime) -> dict[str, int]:
     on the waiting list is offered the seat and a paid registration is refunded."""
     from portal.events.models import Event, Registration, RegistrationStatus
     from portal.events.services.registrations import cancel
+    from portal.privacy.services import DELETED_NAME
 
+    mine = or_(Registration.user_id == user.id, Registration.guest_email == user.email)  # as a visitor too
     registrations = db.session.scalars(select(Registration).join(Event).where(
-        Registration.user_id == user.id, Event.starts_at > now,
+        mine, Event.starts_at > now,
         Registration.status.not_in([RegistrationStatus.CANCELLED, RegistrationStatus.DECLINED,
                                     RegistrationStatus.EXPIRED]))
         .order_by(Registration.id)).all()
     for registration in registrations:
         cancel(registration, now=now, actor=user)
+    # A registration made as a visitor must keep a name and an address (the table's check): placeholders
+    # that lead nowhere replace them, and its secret link stops working.
+    as_visitor = db.session.scalars(select(Registration).where(
+        Registration.user_id.is_(None), Registration.guest_email == user.email)).all()
+    for registration in as_visitor:
+        registration.guest_name = DELETED_NAME
+        registration.guest_email = f"supprime-{registration.id}@invalid.invalid"
+        registration.token = secrets.token_urlsafe(24)
+    db.session.flush()
     return {"inscriptions à venir annulées": len(registrations)}
 
 

@@ -436,8 +436,9 @@ def new_series():
                 db.session.commit()
                 flash(_("Dates réservées : %(booked)s. Dates impossibles : %(skipped)s.", booked=len(booked),
                         skipped=len(skipped)), "success")
-                if booked[0].status == BookingStatus.AWAITING_PAYMENT:  # one payment holds every date
-                    return redirect(url_for("payments.pay_booking", booking_id=booked[0].id), 303)
+                to_pay = next((b for b in booked if b.status == BookingStatus.AWAITING_PAYMENT), None)
+                if to_pay is not None:  # one payment holds every date left to pay (others used credits)
+                    return redirect(url_for("payments.pay_booking", booking_id=to_pay.id), 303)
                 return redirect(url_for("spaces.my_bookings"), 303)
             occurrences = recurrence.preview_series(current_user, **arguments)
         except DomainError as err:

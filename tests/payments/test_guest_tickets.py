@@ -191,3 +191,85 @@ def _desk_queries(db, client):
     db.session.rollback()  # end the request's read, which shared this test's session
     assert response.status_code == 200
     return response, len(statements)
+
+
+def test_a_cancelled_event_refunds_its_tickets_in_full_and_takes_no_more_money(app, db, stripe_on, make_user,
+                                                                              paid_intent, post_event):
+    from portal.db import utcnow
+    from portal.events.services import events as event_service
+    from portal.events.services import registrations
+    from tests.payments.conftest import make_event
+
+    event = _paid_event(db, make_user, capacity=5)
+    visitor, unpaid, _page = _guest_registers_and_confirms(app, db, event)
+    paid = registrations.register_member(make_user(), event, now=utcnow())
+    db.session.commit()
+    ticket = _ticket(db, paid)
+    session = {"id": "cs_paid_ticket", "object": "checkout.session", "metadata": {"payment_id": str(ticket.id)},
+               "payment_status": "paid", "status": "complete", "payment_intent": paid_intent(1200)}
+    assert post_event(make_event("checkout.session.completed", session)).json["outcome"] == "fulfilled"
+    db.session.rollback()
+
+    event_service.cancel_event(event.organiser, event, "Salle inondée, désolés.",
+                               now=utcnow() + timedelta(days=9, hours=20))  # inside the late-refund window
+    db.session.commit()
+
+    assert (_ticket(db, paid).status.value, _ticket(db, paid).refunded_cents) == ("refunded", 1200)
+    assert _ticket(db, unpaid).status.value == "cancelled"
+    paying = visitor.post(f"/evenements/inscription/{unpaid.token}/payer")
+    assert paying.status_code == 303 and not paying.headers["Location"].startswith(stripe_on.url)
+    assert "Payer mon billet" not in page(visitor.get(f"/evenements/inscription/{unpaid.token}"))
+
+
+def test_a_declined_registration_gets_its_ticket_money_back(app, db, stripe_on, make_user, paid_intent, post_event):
+    from portal.db import utcnow
+    from portal.events.models import RegistrationMode
+    from portal.events.services import registrations
+    from tests.payments.conftest import make_event
+
+    event = _paid_event(db, make_user, capacity=5)
+    event.registration_mode = RegistrationMode.APPROVAL
+    db.session.commit()
+    waiting_for_answer = registrations.register_member(make_user(), event, now=utcnow())
+    paid = registrations.register_member(make_user(), event, now=utcnow())
+    db.session.commit()
+    assert waiting_for_answer.status.value == "pending" and _ticket(db, paid).status.value == "pending"
+    ticket = _ticket(db, paid)
+    session = {"id": "cs_declined", "object": "checkout.session", "metadata": {"payment_id": str(ticket.id)},
+               "payment_status": "paid", "status": "complete", "payment_intent": paid_intent(1200)}
+    assert post_event(make_event("checkout.session.completed", session)).json["outcome"] == "fulfilled"
+    db.session.rollback()
+
+    for registration in (waiting_for_answer, paid):
+        registrations.decide(event.organiser, db.session.merge(registration), approve=False, now=utcnow())
+    db.session.commit()
+
+    assert _ticket(db, waiting_for_answer).status.value == "cancelled"
+    assert (_ticket(db, paid).status.value, _ticket(db, paid).refunded_cents) == ("refunded", 1200)
+
+
+def test_deleting_the_account_of_someone_who_paid_as_a_visitor_refunds_and_anonymises(app, db, stripe_on, make_user,
+                                                                                       paid_intent, post_event):
+    from portal.db import utcnow
+    from portal.events.models import Registration
+    from portal.privacy.services import delete_account
+    from tests.payments.conftest import make_event
+
+    event = _paid_event(db, make_user, capacity=5)
+    visitor, registration, _page = _guest_registers_and_confirms(app, db, event)
+    ticket = _ticket(db, registration)
+    session = {"id": "cs_visitor", "object": "checkout.session", "metadata": {"payment_id": str(ticket.id)},
+               "payment_status": "paid", "status": "complete", "payment_intent": paid_intent(1200)}
+    assert post_event(make_event("checkout.session.completed", session)).json["outcome"] == "fulfilled"
+    db.session.rollback()
+    account = make_user(email=GUEST["email"])  # later, the visitor opened an account with the same address
+    old_link = f"/evenements/inscription/{registration.token}"
+
+    delete_account(account, now=utcnow())
+    db.session.commit()
+
+    row = db.session.get(Registration, registration.id)
+    assert row.status.value == "cancelled" and row.guest_email.endswith("@invalid.invalid")
+    assert GUEST["name"] not in row.guest_name
+    assert (_ticket(db, registration).status.value, _ticket(db, registration).refunded_cents) == ("refunded", 1200)
+    assert visitor.get(old_link).status_code == 404

@@ -237,3 +237,70 @@ def test_without_online_payment_the_dates_are_booked_and_paid_once_at_the_desk(d
     assert [d.amount_cents for d in db.session.scalars(select(Document).where(Document.payment_id == payment.id))] == [
         3 * HOUR]
     assert _statuses(db, bookings) == ["confirmed"] * 3
+
+
+def test_the_page_closed_for_a_cancelled_date_expiring_frees_nothing_else(db, stripe_on, weekly, post_event):
+    from portal.db import utcnow
+    from portal.payments.services import checkout
+    from portal.spaces.services.bookings import cancel_booking
+
+    member, payment, bookings = weekly()
+    checkout.start(payment, now=utcnow(), success_url="http://portal.test/ok", cancel_url="http://portal.test/ko")
+    db.session.commit()
+    first_page = payment.stripe_session_id
+    cancel_booking(member, bookings[2], now=utcnow())
+    db.session.commit()
+
+    answer = post_event(make_event("checkout.session.expired", stripe_on.session(first_page)))
+
+    assert answer.json["outcome"] == "superseded session"
+    assert _statuses(db, bookings) == ["awaiting_payment", "awaiting_payment", "cancelled"]
+    assert _payment(db, bookings[0].id).status.value == "pending"
+
+
+def test_a_new_payment_page_asks_for_the_dates_still_covered(db, stripe_on, weekly):
+    """Stripe could not close the first page when a date was cancelled: the amount stayed; the next
+    page asks for what the remaining dates cost."""
+    from portal.db import utcnow
+    from portal.payments.models import Payment, PaymentBooking
+    from portal.payments.services import checkout
+
+    member, payment, bookings = weekly()
+    db.session.delete(db.session.get(PaymentBooking, (payment.id, bookings[2].id)))
+    db.session.commit()
+    assert db.session.get(Payment, payment.id).amount_cents == 3 * HOUR
+
+    checkout.start(payment, now=utcnow(), success_url="http://portal.test/ok", cancel_url="http://portal.test/ko")
+    db.session.commit()
+
+    assert _payment(db, bookings[0].id).amount_cents == 2 * HOUR
+    assert stripe_on.created()[-1]["form"]["line_items[0][price_data][unit_amount]"] == str(2 * HOUR)
+
+
+def test_a_series_partly_covered_by_credits_sends_the_member_to_pay_the_rest(app, db, stripe_on, make_user,
+                                                                              priced_room):
+    from portal.db import utcnow
+    from portal.payments.models import CreditKind
+    from portal.payments.services import credits
+    from portal.spaces.models import Booking
+    from portal.timeutil import paris_today
+    from tests.support import PASSWORD
+
+    space = priced_room("Salle Yonne payante")
+    member = make_user()
+    credits.grant(CreditKind.ROOM_HOUR, 1, reason="Essai", now=utcnow(), actor_id=None, user_id=member.id)
+    db.session.commit()
+    client = app.test_client()
+    assert client.post("/connexion", data={"email": member.email, "password": PASSWORD}).status_code == 302
+    first = paris_today(utcnow()) + timedelta(days=7)
+    form = {"space_id": str(space.id), "starts_on": first.isoformat(), "until": (first + timedelta(weeks=2)).isoformat(),
+            "start_time": "10:00", "end_time": "11:00", "weekdays": [str(first.weekday())], "interval_weeks": "1",
+            "action": "confirm"}
+
+    booked = client.post("/reservations/recurrente", data=form)
+
+    assert booked.status_code == 303 and booked.headers["Location"].endswith("/paiement")
+    db.session.rollback()
+    statuses = [b.status.value for b in db.session.scalars(
+        select(Booking).where(Booking.user_id == member.id).order_by(Booking.starts_at))]
+    assert statuses == ["confirmed", "awaiting_payment", "awaiting_payment"]

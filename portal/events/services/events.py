@@ -29,6 +29,7 @@ from portal.events.sanitize import clean_description
 from portal.events.services import registrations
 from portal.events.services.recurrence import Recurrence, occurrence_days
 from portal.extensions import db
+from portal.payments import hooks as payment_hooks
 from portal.spaces.errors import BookingConflict, BookingRefused
 from portal.spaces.services import bookings as booking_service
 from portal.timeutil import paris_to_utc, to_paris
@@ -331,6 +332,7 @@ def cancel_event(actor: User, event: Event, message: str, *, now: datetime) -> E
     if event.booking is not None and event.booking.is_active and event.booking.ends_at > now:
         booking_service.cancel_booking(actor, event.booking, now=now, notify=False, force=True)
     db.session.flush()
+    payment_hooks.event_cancelled(event, now=now)  # tickets refunded in full
     if was_published:
         notifications.event_cancelled(event, now=now)
     return event

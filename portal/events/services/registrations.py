@@ -268,6 +268,8 @@ def decide(actor: User, registration: Registration, *, approve: bool, now: datet
     registration.status = RegistrationStatus.REGISTERED if approve else RegistrationStatus.DECLINED
     registration.updated_at = now
     db.session.flush()
+    if not approve:
+        payment_hooks.registration_cancelled(registration, now=now, in_full=True)
     notifications.registration_changed(registration, now=now)
     if not approve:
         promote_waiting(registration.event, now=now)

@@ -118,6 +118,15 @@ def release_bookings(payment: Payment, *, now: datetime) -> None:
             db.session.refresh(booking)
 
 
+def lock_payment_of(booking_id: int) -> None:
+    """Taken before a booking is cancelled: a payment webhook for the same payment waits, or is waited
+    for, so the two never decide on the booking and the payment's share at the same time."""
+    payment = lifecycle.payment_for_booking(booking_id)
+    if payment is not None:
+        db.session.execute(select(Payment.id).where(Payment.id == payment.id).with_for_update())
+        db.session.refresh(payment)
+
+
 def after_booking_cancelled(booking: Booking, *, within_rules: bool, actor_id: int | None, now: datetime) -> None:
     """Per the cancellation policy: money back (full, or the late share) or credits back."""
     from flask import current_app

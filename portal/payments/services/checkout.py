@@ -52,6 +52,7 @@ def start(payment: Payment, *, now: datetime, success_url: str, cancel_url: str)
                 return session.url
             if session.status == "complete":
                 raise PaymentRefused(_l("Ce paiement est déjà fait ; sa confirmation arrive dans un instant."))
+        _settle_series_amount(payment, now)
         expires_at = now + SESSION_LIFETIME
         recurring = payment.product is not None and payment.product.kind == ProductKind.MEMBERSHIP
         session = stripe_gateway.create_checkout_session(
@@ -70,6 +71,18 @@ def start(payment: Payment, *, now: datetime, success_url: str, cancel_url: str)
     payment.updated_at = now
     db.session.flush()
     return session.url
+
+
+def _settle_series_amount(payment: Payment, now: datetime) -> None:
+    """A new payment page asks for the dates still covered, even if an earlier page could not be closed
+    in time to lower the amount when a date was cancelled."""
+    from portal.payments.services.bookings_link import covered_bookings
+
+    links = covered_bookings(payment.id) if payment.booking_id is None else []
+    if links and sum(link.amount_cents for link in links) != payment.amount_cents:
+        payment.amount_cents = sum(link.amount_cents for link in links)
+        payment.updated_at = now
+        db.session.flush()
 
 
 def come_back(payment: Payment, session_id: str | None, *, now: datetime) -> bool:

@@ -56,7 +56,7 @@ def registration_still_holds(payment: Payment) -> bool:
     from portal.events.models import Registration
 
     registration = db.session.get(Registration, payment.registration_id)
-    return registration is not None and registration.holds_seat
+    return registration is not None and registration.holds_seat and not registration.event.is_cancelled
 
 
 def release_registration(payment: Payment, *, now: datetime) -> None:
@@ -68,20 +68,39 @@ def release_registration(payment: Payment, *, now: datetime) -> None:
         registrations.cancel(registration, now=now)
 
 
-def after_registration_cancelled(registration, *, now: datetime) -> None:
+def after_registration_cancelled(registration, *, now: datetime, in_full: bool = False) -> None:
+    """The person leaves: money back per the ticket policy. ``in_full`` when it is not their doing
+    (the organiser declined them or cancelled the event)."""
     payment = payment_for_registration(registration.id)
     if payment is None:
         return
+    _close_ticket(payment, registration.event, now=now, in_full=in_full, reason=str(_l("Désinscription")))
+
+
+def after_event_cancelled(event, *, now: datetime) -> int:
+    """Every ticket of a cancelled event: open ones closed, paid ones refunded in full. Returns how many."""
+    from portal.events.models import Registration
+
+    payments = db.session.scalars(select(Payment).join(Registration, Registration.id == Payment.registration_id)
+                                  .where(Registration.event_id == event.id,
+                                         Payment.status.in_((PaymentStatus.PENDING, PaymentStatus.PAID,
+                                                             PaymentStatus.PARTIALLY_REFUNDED)))).all()
+    for payment in payments:
+        _close_ticket(payment, event, now=now, in_full=True, reason=str(_l("Événement annulé")))
+    return len(payments)
+
+
+def _close_ticket(payment: Payment, event, *, now: datetime, in_full: bool, reason: str) -> None:
     if payment.status == PaymentStatus.PENDING:
         lifecycle.cancel_open_payment(payment, now=now)
         return
     if payment.status not in (PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED):
         return
-    early = registration.event.starts_at - now >= timedelta(hours=current_app.config["PAYMENTS_TICKET_REFUND_HOURS"])
-    share = 100 if early else current_app.config["PAYMENTS_LATE_REFUND_PERCENT"]
+    early = event.starts_at - now >= timedelta(hours=current_app.config["PAYMENTS_TICKET_REFUND_HOURS"])
+    share = 100 if in_full or early else current_app.config["PAYMENTS_LATE_REFUND_PERCENT"]
     amount = payment.amount_cents * share // 100
     if amount > 0:
-        lifecycle.refund(payment, amount, now=now, reason=str(_l("Désinscription")))
+        lifecycle.refund(payment, amount, now=now, reason=reason)
 
 
 def set_ticket_prices(actor, event, prices: dict, *, now: datetime) -> Product | None:

@@ -96,13 +96,24 @@ def _async_succeeded(session: dict, event: dict, now: datetime) -> str:
 
 def _async_failed(session: dict, event: dict, now: datetime) -> str:
     payment = _payment_from(session)
+    if _superseded(payment, session):
+        return "superseded session"
     return "failed" if lifecycle.mark_failed(payment.id, now=now) else "nothing to do"
 
 
 def _expired(session: dict, event: dict, now: datetime) -> str:
     payment = _payment_from(session)
+    if _superseded(payment, session):
+        return "superseded session"
     # "Expired" after "completed" (or after the sweep) finds nothing pending: no change.
     return "released" if lifecycle.release(payment.id, now=now) else "nothing to do"
+
+
+def _superseded(payment, session: dict) -> bool:
+    """A page of a payment still open that we closed ourselves (a date of a series was cancelled
+    meanwhile) and may have replaced: its end says nothing about the payment, whose hold has its own
+    deadline."""
+    return payment.status == PaymentStatus.PENDING and session.get("id") != payment.stripe_session_id
 
 
 def _charge_refunded(charge: dict, event: dict, now: datetime) -> str:

@@ -245,6 +245,8 @@ def cancel_booking(actor: User, booking: Booking, *, now: datetime, notify: bool
     staff = actor.is_staff
     if not staff and booking.user_id != actor.id:
         raise NotFound(_l("Cette réservation n'existe pas."))
+    payment_hooks.before_booking_cancelled(booking)  # the payment first, then the booking, as its webhook does
+    db.session.refresh(booking)
     rules.check_cancellable(booking, now, staff=staff or force)
     within_rules = True
     if staff or force:
