@@ -49,10 +49,19 @@ def dates_paid_by(payment_id: int) -> list[tuple[Booking, int]]:
 
 def confirm_paid_series(payment: Payment, *, now: datetime) -> bool:
     """Every occurrence still held (or still free) is confirmed; the shares of the others are given back."""
+    links = covered_bookings(payment.id)
+    ids = [link.booking_id for link in links]
+    db.session.execute(
+        update(Booking).where(Booking.id.in_(ids), Booking.status == BookingStatus.AWAITING_PAYMENT)
+        .values(status=BookingStatus.CONFIRMED, updated_at=now, sequence=Booking.sequence + 1)
+        .execution_options(synchronize_session=False))
+    bookings = {b.id: b for b in db.session.scalars(select(Booking).where(Booking.id.in_(ids))
+                                                     .execution_options(populate_existing=True))}
     delivered = 0
-    for link in covered_bookings(payment.id):
-        booking = db.session.get(Booking, link.booking_id)
-        if booking is not None and _confirm(booking, now, notify=False):
+    for link in links:
+        booking = bookings.get(link.booking_id)
+        # Confirmed just now; or released when the hold ran out, and taken again if still free.
+        if booking is not None and (booking.status == BookingStatus.CONFIRMED or _confirm(booking, now, notify=False)):
             delivered += link.amount_cents
     if not delivered:
         return False
@@ -112,10 +121,8 @@ def release_bookings(payment: Payment, *, now: datetime) -> None:
         update(Booking).where(Booking.id.in_(ids), Booking.status == BookingStatus.AWAITING_PAYMENT)
         .values(status=BookingStatus.CANCELLED, cancelled_at=now, updated_at=now, sequence=Booking.sequence + 1)
         .execution_options(synchronize_session=False))
-    for booking_id in ids:
-        booking = db.session.get(Booking, booking_id)
-        if booking is not None:
-            db.session.refresh(booking)
+    # Bookings already in the session see the change.
+    db.session.scalars(select(Booking).where(Booking.id.in_(ids)).execution_options(populate_existing=True)).all()
 
 
 def lock_payment_of(booking_id: int) -> None:
