@@ -45,11 +45,19 @@ def _statuses(db, bookings):
     return [b.status.value for b in bookings]
 
 
-def _pay(db, stripe_on, paid_intent, post_event, payment):
+def _open_page(db, payment, *, later=timedelta(0)) -> str:
+    """The hosted payment page opened for ``payment`` (as its "pay" button does); returns its session id."""
+    from portal.db import utcnow
     from portal.payments.services import checkout
 
-    checkout.start(payment, now=payment.created_at, success_url="http://portal.test/ok", cancel_url="http://portal.test/ko")
+    checkout.start(payment, now=utcnow() + later, success_url="http://portal.test/ok",
+                   cancel_url="http://portal.test/ko")
     db.session.commit()
+    return payment.stripe_session_id
+
+
+def _pay(db, stripe_on, paid_intent, post_event, payment):
+    _open_page(db, payment)
     session = stripe_on.complete(payment.stripe_session_id, payment_intent=paid_intent(payment.amount_cents))
     outcome = post_event(make_event("checkout.session.completed", session)).json["outcome"]
     db.session.rollback()  # end this test's read: the server wrote meanwhile
@@ -91,13 +99,10 @@ def test_an_occurrence_cancelled_before_paying_is_no_longer_asked_for(db, stripe
 
 def test_cancelling_once_the_payment_page_is_open_closes_it_and_asks_for_less(db, stripe_on, weekly):
     from portal.db import utcnow
-    from portal.payments.services import checkout
     from portal.spaces.services.bookings import cancel_booking
 
     member, payment, bookings = weekly()
-    checkout.start(payment, now=utcnow(), success_url="http://portal.test/ok", cancel_url="http://portal.test/ko")
-    db.session.commit()
-    first_session = payment.stripe_session_id
+    first_session = _open_page(db, payment)
 
     cancel_booking(member, bookings[2], now=utcnow())
     db.session.commit()
@@ -105,9 +110,7 @@ def test_cancelling_once_the_payment_page_is_open_closes_it_and_asks_for_less(db
     payment = _payment(db, bookings[0].id)
     assert stripe_on.session(first_session)["status"] == "expired"
     assert (payment.amount_cents, payment.stripe_session_id) == (2 * HOUR, None)
-    checkout.start(payment, now=utcnow() + timedelta(seconds=5), success_url="http://portal.test/ok",
-                   cancel_url="http://portal.test/ko")
-    db.session.commit()
+    _open_page(db, payment, later=timedelta(seconds=5))
     assert stripe_on.created()[-1]["form"]["line_items[0][price_data][unit_amount]"] == str(2 * HOUR)
 
 
@@ -151,9 +154,7 @@ def test_an_unpaid_series_is_released_and_a_late_payment_takes_back_only_the_fre
     from portal.spaces.services.bookings import create_booking
 
     member, payment, bookings = weekly()
-    checkout.start(payment, now=utcnow(), success_url="http://portal.test/ok", cancel_url="http://portal.test/ko")
-    db.session.commit()
-    session_id = payment.stripe_session_id
+    session_id = _open_page(db, payment)
     stripe_on.complete(session_id, payment_intent=None)  # paid at the last second, the webhook not yet here
     stripe_on.sessions[session_id].update(status="open", payment_status="unpaid")
     assert checkout.sweep(utcnow() + timedelta(minutes=40)) == (1, 0)
@@ -241,13 +242,10 @@ def test_without_online_payment_the_dates_are_booked_and_paid_once_at_the_desk(d
 
 def test_the_page_closed_for_a_cancelled_date_expiring_frees_nothing_else(db, stripe_on, weekly, post_event):
     from portal.db import utcnow
-    from portal.payments.services import checkout
     from portal.spaces.services.bookings import cancel_booking
 
     member, payment, bookings = weekly()
-    checkout.start(payment, now=utcnow(), success_url="http://portal.test/ok", cancel_url="http://portal.test/ko")
-    db.session.commit()
-    first_page = payment.stripe_session_id
+    first_page = _open_page(db, payment)
     cancel_booking(member, bookings[2], now=utcnow())
     db.session.commit()
 
@@ -261,17 +259,14 @@ def test_the_page_closed_for_a_cancelled_date_expiring_frees_nothing_else(db, st
 def test_a_new_payment_page_asks_for_the_dates_still_covered(db, stripe_on, weekly):
     """Stripe could not close the first page when a date was cancelled: the amount stayed; the next
     page asks for what the remaining dates cost."""
-    from portal.db import utcnow
     from portal.payments.models import Payment, PaymentBooking
-    from portal.payments.services import checkout
 
     member, payment, bookings = weekly()
     db.session.delete(db.session.get(PaymentBooking, (payment.id, bookings[2].id)))
     db.session.commit()
     assert db.session.get(Payment, payment.id).amount_cents == 3 * HOUR
 
-    checkout.start(payment, now=utcnow(), success_url="http://portal.test/ok", cancel_url="http://portal.test/ko")
-    db.session.commit()
+    _open_page(db, payment)
 
     assert _payment(db, bookings[0].id).amount_cents == 2 * HOUR
     assert stripe_on.created()[-1]["form"]["line_items[0][price_data][unit_amount]"] == str(2 * HOUR)

@@ -189,7 +189,7 @@ def test_sweep_command_releases_holds_that_ran_out(app, db, stripe_on, make_user
 def test_an_association_books_with_its_free_hours_granted_by_staff(app, db, make_user, priced_room, tomorrow):
     from portal.db import utcnow
     from portal.directory.models import Organisation, OrganisationMembership
-    from portal.payments.models import CreditBalance, CreditKind, Payment
+    from portal.payments.models import CreditKind, Payment
     from portal.payments.services import credits, pricing
     from portal.spaces.services.bookings import create_booking
 
