@@ -35,7 +35,7 @@ from portal.spaces.forms import (
 from markupsafe import Markup
 
 from portal.spaces.models import Audience, BookingStatus, SlotMode
-from portal.spaces.parsing import parse_day, parse_instant, parse_int
+from portal.spaces.parsing import parse_instant, parse_int
 from portal.spaces.services import availability, bookings, feeds, queries, recurrence, rules
 from portal.spaces.services import cache as availability_cache
 from portal.timeutil import paris_today, to_paris

@@ -70,8 +70,7 @@ def check_event_times(space: Space, starts_at: datetime, ends_at: datetime, now:
     if local_end.date() != local_start.date():
         raise BookingRefused(_l("Un événement dans un espace des Chrysalides commence et finit le même jour."),
                              field="ends_at")
-    day = local_start.date()
-    hours = check_open_during(space, local_start, local_end)
+    check_open_during(space, local_start, local_end)
 
 
 def check_open_during(space: Space, local_start: datetime, local_end: datetime):
