@@ -72,3 +72,20 @@ def booking_decided(booking: Booking, *, now: datetime) -> None:
 
 def booking_reminder(booking: Booking, *, now: datetime) -> None:
     _send(booking, subject=_l("Rappel : votre réservation de demain"), template="booking_reminder", now=now)
+
+
+def series_booked(bookings: list[Booking], *, skipped: list | None = None, now: datetime) -> None:
+    """One e-mail for the dates of a recurring booking, with one calendar file holding them all."""
+    if not bookings or bookings[0].user is None:
+        return
+    user, space = bookings[0].user, bookings[0].resource.space
+    language = user.preferred_language
+    with force_locale(language):
+        data = ical.bookings_calendar(bookings, name=str(_l("Mes réservations")), describe=describe)
+    queue_email(
+        to=user.email, subject=_l("Réservation récurrente confirmée : %(space)s", space=space.name),
+        template="spaces/series_booked", language=language, now=now,
+        attachments=[Attachment(filename="reservations.ics", content_type="text/calendar; method=PUBLISH", data=data)],
+        user=user, space=space, bookings=bookings, skipped=skipped or [],
+        bookings_url=absolute_url("spaces.my_bookings"),
+    )

@@ -69,6 +69,7 @@ def test_one_payment_holds_every_occurrence_and_confirms_them_together(db, strip
 
     member, payment, bookings = weekly()
 
+    assert _series_mails(db, member) == []
     assert (payment.amount_cents, payment.status.value, payment.user_id) == (3 * HOUR, "pending", member.id)
     assert payment.hold_expires_at is not None and payment.booking_id is None
     assert db.session.scalar(select(Payment.id).where(Payment.user_id == member.id, Payment.id != payment.id)) is None
@@ -79,6 +80,8 @@ def test_one_payment_holds_every_occurrence_and_confirms_them_together(db, strip
     assert _statuses(db, bookings) == ["confirmed"] * 3
     receipts = db.session.scalars(select(Document).where(Document.payment_id == payment.id)).all()
     assert [(d.kind.value, d.amount_cents) for d in receipts] == [("receipt", 3 * HOUR)]
+    (announced,) = _series_mails(db, member)  # once paid, not before
+    assert announced.body_text.count("10:00 – 11:00") == 3
 
 
 def test_an_occurrence_cancelled_before_paying_is_no_longer_asked_for(db, stripe_on, weekly, paid_intent, post_event):
@@ -238,6 +241,7 @@ def test_without_online_payment_the_dates_are_booked_and_paid_once_at_the_desk(d
     assert [d.amount_cents for d in db.session.scalars(select(Document).where(Document.payment_id == payment.id))] == [
         3 * HOUR]
     assert _statuses(db, bookings) == ["confirmed"] * 3
+    assert len(_series_mails(db, member)) == 1  # when booked; paying at the desk announces nothing again
 
 
 def test_the_page_closed_for_a_cancelled_date_expiring_frees_nothing_else(db, stripe_on, weekly, post_event):
@@ -299,3 +303,10 @@ def test_a_series_partly_covered_by_credits_sends_the_member_to_pay_the_rest(app
     statuses = [b.status.value for b in db.session.scalars(
         select(Booking).where(Booking.user_id == member.id).order_by(Booking.starts_at))]
     assert statuses == ["confirmed", "awaiting_payment", "awaiting_payment"]
+
+
+def _series_mails(db, member):
+    from portal.mail.models import OutboxMessage
+
+    return list(db.session.scalars(select(OutboxMessage).where(
+        OutboxMessage.recipient == member.email, OutboxMessage.subject.startswith("Réservation récurrente"))))

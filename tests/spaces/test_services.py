@@ -532,6 +532,26 @@ def test_a_series_books_the_free_dates_and_skips_the_others(db, make_space, memb
     assert count_bookings(db, user_id=member.id) == 3
 
 
+def test_a_series_is_announced_in_one_e_mail_with_every_date_in_one_calendar_file(db, make_space, member,
+                                                                                  other_member):
+    import base64
+
+    room = make_space()
+    book(other_member, room, at(date(2026, 6, 23), 10, 30), at(date(2026, 6, 23), 11))
+    db.session.query(OutboxMessage).delete()
+
+    recurrence.book_series(member, title="Atelier code", **series_arguments(room))
+
+    (message,) = db.session.scalars(select(OutboxMessage).where(OutboxMessage.recipient == member.email)).all()
+    assert message.subject.startswith("Réservation récurrente confirmée")
+    assert message.body_text.count("- mardi") == 4  # three dates booked, one not
+    assert "Dates non réservées" in message.body_text and "déjà réservé" in message.body_text
+    (attachment,) = message.attachments
+    calendar = Calendar.from_ical(base64.b64decode(attachment["data"]))
+    starts = sorted(to_paris(e.decoded("dtstart")).date() for e in calendar.walk("VEVENT"))
+    assert starts == [date(2026, 6, 16), date(2026, 6, 30), date(2026, 7, 7)]
+
+
 def test_a_series_with_no_free_date_books_nothing(make_space, member, other_member):
     room = make_space()
     book(other_member, room, at(TUESDAY, 10), at(TUESDAY, 11))

@@ -51,20 +51,31 @@ def confirm_paid_series(payment: Payment, *, now: datetime) -> bool:
     """Every occurrence still held (or still free) is confirmed; the shares of the others are given back."""
     links = covered_bookings(payment.id)
     ids = [link.booking_id for link in links]
+    held = set(db.session.scalars(select(Booking.id).where(Booking.id.in_(ids),
+                                                            Booking.status == BookingStatus.AWAITING_PAYMENT)))
     db.session.execute(
         update(Booking).where(Booking.id.in_(ids), Booking.status == BookingStatus.AWAITING_PAYMENT)
         .values(status=BookingStatus.CONFIRMED, updated_at=now, sequence=Booking.sequence + 1)
         .execution_options(synchronize_session=False))
     bookings = {b.id: b for b in db.session.scalars(select(Booking).where(Booking.id.in_(ids))
                                                      .execution_options(populate_existing=True))}
-    delivered = 0
+    delivered, newly_confirmed = 0, []
     for link in links:
         booking = bookings.get(link.booking_id)
-        # Confirmed just now; or released when the hold ran out, and taken again if still free.
-        if booking is not None and (booking.status == BookingStatus.CONFIRMED or _confirm(booking, now, notify=False)):
+        if booking is None:
+            continue
+        if booking.status == BookingStatus.CONFIRMED:  # just now, or already (booked to pay at the desk)
             delivered += link.amount_cents
+            if booking.id in held:
+                newly_confirmed.append(booking)
+        elif _confirm(booking, now, notify=False):  # released when the hold ran out, and still free
+            delivered += link.amount_cents
+            newly_confirmed.append(booking)
     if not delivered:
         return False
+    from portal.spaces import notifications
+
+    notifications.series_booked(sorted(newly_confirmed, key=lambda b: b.starts_at), now=now)
     missing = payment.amount_cents - delivered
     if missing > 0:
         lifecycle.refund(payment, missing, now=now,

@@ -11,8 +11,9 @@ from portal.accounts.models import User
 from portal.errors import NotFound
 from portal.extensions import db
 from portal.payments import hooks as payment_hooks
+from portal.spaces import notifications
 from portal.spaces.errors import BookingConflict, BookingRefused
-from portal.spaces.models import ACTIVE_STATUSES, Booking, BookingSeries
+from portal.spaces.models import ACTIVE_STATUSES, Booking, BookingSeries, BookingStatus
 from portal.spaces.services import bookings as booking_service
 from portal.spaces.services import queries, rules
 from portal.timeutil import paris_to_utc
@@ -112,6 +113,9 @@ def book_series(actor: User, *, space_id: int, starts_on: date, until: date, sta
     if not booked:
         raise BookingRefused(_l("Aucune date de la série n'est libre : rien n'a été réservé."), field="starts_on")
     payment_hooks.series_booked(actor, to_pay, now=now)
+    # Dates awaiting payment are announced once paid; dates awaiting approval, once decided.
+    notifications.series_booked([b for b in booked if b.status == BookingStatus.CONFIRMED], skipped=skipped,
+                                now=now)
     return series, booked, skipped
 
 
