@@ -215,6 +215,15 @@ class Payment(TimestampMixin, db.Model):
     def is_open(self) -> bool:
         return self.status == PaymentStatus.PENDING
 
+    @property
+    def payer_name(self) -> str:
+        """Who pays, for the staff: the member, the visitor who registered, or what the desk noted."""
+        if self.user is not None:
+            return self.user.display_name
+        if self.registration is not None:
+            return self.registration.name
+        return self.note
+
 
 class PaymentBooking(db.Model):
     """A booking paid as part of one payment for several: the occurrences of a recurring booking.

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 
-from portal.extensions import db
 from portal.urls import absolute_url
 
 
@@ -31,11 +30,7 @@ def payer_of(payment) -> Payer | None:
     user = payment.user
     if user is not None:
         return member_payer(user)
-    if payment.registration_id is None:
-        return None
-    from portal.events.models import Registration
-
-    registration = db.session.get(Registration, payment.registration_id)
+    registration = payment.registration
     if registration is None or registration.user_id is not None or not registration.guest_email:
         return None
     return Payer(registration.guest_name, registration.guest_email, registration.language or "fr",

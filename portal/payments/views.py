@@ -5,7 +5,6 @@ import logging
 from decimal import Decimal, InvalidOperation
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
-from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.exc import OperationalError
@@ -17,6 +16,7 @@ from portal.forms import REFUSED, committed, status_for
 from portal.payments import stripe_gateway
 from portal.payments.errors import TransientFailure
 from portal.payments.forms import METHOD_LABELS, ButtonForm, DocumentForm, TicketPriceForm
+from portal.payments.labels import money
 from portal.payments.models import BookerCategory, Document, Membership, MembershipStatus, PaymentStatus
 from portal.payments.receipt_pdf import document_pdf
 from portal.payments.services import bookings_link, catalogue, checkout, credits, documents, lifecycle, pricing, webhooks
@@ -24,9 +24,6 @@ from portal.urls import absolute_url
 
 log = logging.getLogger(__name__)
 bp = Blueprint("payments", __name__)
-
-def money(cents) -> str:
-    return format_decimal(Decimal(int(cents or 0)) / 100, format="#,##0.00") + "\u00a0€"
 
 
 def parse_euros(text: str | None) -> int | None:
@@ -329,7 +326,7 @@ def _guest_ticket(token: str):
 def pay_ticket(token: str):
     from portal.payments.hooks import ticket_due
 
-    registration, _payment = _guest_ticket(token)
+    registration, _payment = _guest_ticket(token)  # 404 when there is no ticket at all
     back = url_for("events.manage_registration", token=token)
     payment = ticket_due(registration)  # none once declined, cancelled or paid
     if payment is None or not ButtonForm().validate_on_submit():
@@ -365,7 +362,9 @@ def ticket_paid(token: str):
 
 @bp.get("/evenements/inscription/<token>/recu/<int:document_id>.pdf")
 def ticket_document(token: str, document_id: int):
-    registration, _payment = _guest_ticket(token)
+    from portal.events.services.registrations import by_token
+
+    registration = by_token(token)
     doc = db.session.get(Document, document_id)
     if doc is None or doc.payment.registration_id != registration.id:  # any receipt or credit note of theirs
         abort(404)

@@ -7,11 +7,12 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
+from portal.errors import NotFound
 from portal.extensions import db
 from portal.payments.models import CreditBalance, Payment, PaymentBooking, PaymentMethod, PaymentStatus
 from portal.payments.services import credits, lifecycle
 from portal.payments.services.pricing import CREDITS, PAY, Quote
-from portal.spaces.models import Booking, BookingStatus
+from portal.spaces.models import ACTIVE_STATUSES, Booking, BookingStatus
 
 
 def after_booking_created(booking: Booking, quote: Quote, *, actor_id: int, now: datetime) -> None:
@@ -208,17 +209,15 @@ def desk_payment_open(payment: Payment) -> bool:
 
 def give_up(actor, payment: Payment, *, now: datetime) -> None:
     """The person gives up paying: the booking, or every date the payment was for, is freed."""
-    from portal.spaces.models import ACTIVE_STATUSES
     from portal.spaces.services.bookings import cancel_booking, get_booking
 
     if payment.booking_id is not None:
         cancel_booking(actor, get_booking(payment.booking_id, actor), now=now, notify=False)
         return
     dates = [booking for booking, _share in dates_paid_by(payment.id)]
+    if not actor.is_staff and any(booking.user_id != actor.id for booking in dates):
+        raise NotFound(_l("Cette réservation n'existe pas."))
+    lifecycle.cancel_open_payment(payment, now=now)  # frees the dates held for it (and reloads them)
     for booking in dates:
-        get_booking(booking.id, actor)  # theirs, or staff
-    lifecycle.cancel_open_payment(payment, now=now)  # frees the dates held for it
-    for booking in dates:
-        db.session.refresh(booking)
         if booking.status in ACTIVE_STATUSES:  # booked and to pay at the desk
             cancel_booking(actor, booking, now=now, notify=False)
